@@ -1,0 +1,41 @@
+# The README's two commands: `make run` and `make test`. Both build .venv themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint snapshot-update screenshots bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/kvm-workbench
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+snapshot-update: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q tests/snapshots --snapshot-update
+
+screenshots: $(VENV)/.installed
+	$(BIN)/kvm-workbench screenshots --out screenshots
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/history.py
+	$(BIN)/python bench/sim.py
+
+clean:
+	rm -rf $(VENV)
