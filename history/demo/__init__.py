@@ -1,0 +1,196 @@
+"""Provides the embedded demo history: hand-written model sources, one commit per landmark.
+
+The spec lives beside this file (``commits/NN-slug/{meta.toml,tree/...}`` and
+``proposals/<name>/...``). ``ensure_demo()`` builds it with ``git fast-import`` into the user's
+cache directory on first use. Identities, dates and messages are fixed and fast-import writes
+objects verbatim, so two builds on any machine give the same commit ids; the directory name
+carries a digest of the spec, so a changed spec builds a fresh repository next to the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from history.errors import HistoryError
+from history.git import git_env
+
+SPEC_DIR = Path(__file__).parent
+IDENTITY = ("kvm-workbench demo", "demo@kvm-workbench.invalid")
+BRANCH = "refs/heads/main"
+PROPOSAL_REF = "refs/proposals/{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCommit:
+    """One commit of the demo spec."""
+
+    slug: str
+    subject: str
+    body: str
+    date: datetime
+    files: tuple[tuple[str, bytes], ...]
+    delete: tuple[str, ...] = ()
+    landmark: str | None = None
+    upstream: str | None = None
+    fact: str | None = None
+    version: str | None = None
+    base: str | None = None
+    """For proposals: the slug of the commit they apply on."""
+    message_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        trailers = [
+            f"{key}: {value}"
+            for key, value in (("Upstream", self.upstream), ("Landmark", self.landmark),
+                               ("Fact", self.fact), ("Release", self.version),
+                               ("Message-Id", f"<{self.message_id}>" if self.message_id else None))
+            if value
+        ]
+        text = self.subject.strip() + "\n"
+        if self.body.strip():
+            text += "\n" + self.body.strip() + "\n"
+        if trailers:
+            text += "\n" + "\n".join(trailers) + "\n"
+        return text
+
+
+def _load(directory: Path) -> DemoCommit:
+    meta = tomllib.loads((directory / "meta.toml").read_text())
+    tree = directory / "tree"
+    files = tuple(sorted(
+        (p.relative_to(tree).as_posix(), p.read_bytes())
+        for p in tree.rglob("*") if p.is_file()
+    )) if tree.is_dir() else ()
+    return DemoCommit(
+        slug=directory.name,
+        subject=meta["subject"],
+        body=meta.get("body", ""),
+        date=datetime.fromisoformat(meta["date"]),
+        files=files,
+        delete=tuple(meta.get("delete", ())),
+        landmark=meta.get("landmark"),
+        upstream=meta.get("upstream"),
+        fact=meta.get("fact"),
+        version=meta.get("version"),
+        base=meta.get("base"),
+        message_id=meta.get("message_id"),
+    )
+
+
+def load_spec() -> tuple[tuple[DemoCommit, ...], tuple[DemoCommit, ...]]:
+    """The main-line commits in order, and the proposals (the RFC), from the package data."""
+    commits = tuple(_load(d) for d in sorted((SPEC_DIR / "commits").iterdir()) if d.is_dir())
+    proposals_dir = SPEC_DIR / "proposals"
+    proposals = tuple(_load(d) for d in sorted(proposals_dir.iterdir()) if d.is_dir()) \
+        if proposals_dir.is_dir() else ()
+    if not commits:
+        raise HistoryError(f"demo spec is empty: {SPEC_DIR / 'commits'}")
+    return commits, proposals
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def _stamp(when: datetime) -> bytes:
+    offset = when.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{int(when.timestamp())} {sign}{minutes // 60:02d}{minutes % 60:02d}".encode()
+
+
+def fast_import_stream(commits: tuple[DemoCommit, ...], proposals: tuple[DemoCommit, ...]) -> bytes:
+    """The ``git fast-import`` input for the whole demo (deterministic bytes)."""
+    who = f"{IDENTITY[0]} <{IDENTITY[1]}>".encode()
+    out: list[bytes] = []
+    marks: dict[str, int] = {}
+
+    def emit(commit: DemoCommit, ref: str, mark: int, parent: int | None) -> None:
+        stamp = _stamp(commit.date)
+        out.append(b"commit " + ref.encode() + b"\n")
+        out.append(b"mark :%d\n" % mark)
+        out.append(b"author " + who + b" " + stamp + b"\n")
+        out.append(b"committer " + who + b" " + stamp + b"\n")
+        out.append(_data(commit.message.encode()))
+        if parent is not None:
+            out.append(b"from :%d\n" % parent)
+        for path in commit.delete:
+            out.append(b"D " + path.encode() + b"\n")
+        for path, content in commit.files:
+            out.append(b"M 100644 inline " + path.encode() + b"\n" + _data(content))
+        out.append(b"\n")
+
+    previous: int | None = None
+    for index, commit in enumerate(commits, start=1):
+        emit(commit, BRANCH, index, previous)
+        marks[commit.slug] = index
+        previous = index
+    for offset, proposal in enumerate(proposals, start=len(commits) + 1):
+        if proposal.base not in marks:
+            raise HistoryError(f"demo proposal {proposal.slug}: unknown base {proposal.base!r}")
+        emit(proposal, PROPOSAL_REF.format(name=proposal.slug), offset, marks[proposal.base])
+    out.append(b"done\n")
+    return b"".join(out)
+
+
+def spec_digest() -> str:
+    """A digest of the builder's input; names the cache directory."""
+    commits, proposals = load_spec()
+    return hashlib.sha256(fast_import_stream(commits, proposals)).hexdigest()[:16]
+
+
+def build_demo(dest: Path) -> Path:
+    """Build the demo repository at ``dest`` (which must not exist). Returns ``dest``."""
+    commits, proposals = load_spec()
+    stream = fast_import_stream(commits, proposals)
+    env = git_env({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+                   "HOME": str(dest.parent)})
+
+    def git(*args: str, data: bytes | None = None) -> None:
+        proc = subprocess.run(["git", "-C", str(dest), *args], input=data, capture_output=True,
+                              env=env, check=False)
+        if proc.returncode != 0:
+            raise HistoryError(f"building demo history failed: git {args[0]}: "
+                               f"{proc.stderr.decode(errors='replace').strip()[:200]}")
+
+    dest.mkdir(parents=True)
+    git("init", "-q", "--bare", "--initial-branch=main")
+    git("fast-import", "--quiet", "--done", data=stream)
+    git("symbolic-ref", "HEAD", BRANCH)
+    return dest
+
+
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/kvm-workbench`` (``~/.cache/kvm-workbench`` by default)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kvm-workbench"
+
+
+def ensure_demo() -> Path:
+    """The demo repository, built on first use; concurrent first uses are safe (atomic rename)."""
+    root = cache_root()
+    target = root / f"demo-{spec_digest()}.git"
+    if (target / "HEAD").exists():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=root))
+    try:
+        built = build_demo(scratch / "repo.git")
+        try:
+            os.rename(built, target)
+        except OSError:
+            if not (target / "HEAD").exists():
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target

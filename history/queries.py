@@ -1,0 +1,291 @@
+"""Provides the history queries the CLI and the History screen share.
+
+Each returns frozen dataclasses from history.model. Lists stream (generators that kill git
+when closed); single answers are cached per (full hash, query) on the KernelRepo. Every
+diff-producing call passes ``--no-ext-diff --no-textconv``; every pickaxe needs a pathspec.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+
+from history import cfacts
+from history.errors import HistoryError
+from history.git import check_path
+from history.landmarks import LANDMARKS
+from history.model import (
+    Blame,
+    BlameLine,
+    Commit,
+    CommitDetail,
+    FunctionRange,
+    FunctionTrace,
+    ResolvedLandmark,
+    TraceEntry,
+)
+from history.repo import KernelRepo
+
+Cancelled = Callable[[], bool] | None
+
+_US = "\x1f"
+_RS = "\x1e"
+#: One commit per record: hash, parents, author, email, strict ISO author date, subject.
+LOG_FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s"
+_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv", "--no-color")
+
+DEFAULT_FILE = "virt/kvm/kvm_main.c"
+DEFAULT_FUNCTION = "kvm_destroy_vm"
+
+
+def _commit(fields: Sequence[str]) -> Commit:
+    sha, parents, author, email, date, subject = fields[:6]
+    return Commit(sha=sha, parents=tuple(parents.split()), author=author, email=email,
+                  date=date, subject=subject)
+
+
+def log(
+    repo: KernelRepo,
+    rev: str | None = None,
+    *,
+    paths: Sequence[str] = (),
+    limit: int | None = None,
+    skip: int = 0,
+    extra: Sequence[str] = (),
+    cancelled: Cancelled = None,
+) -> Iterator[Commit]:
+    """Commits reachable from ``rev`` (default HEAD), newest first, optionally by path."""
+    sha = repo.resolve(rev)
+    args = ["log", "-z", f"--format={LOG_FORMAT}", "--no-decorate", "--no-color", *extra]
+    if limit is not None:
+        args.append(f"--max-count={limit}")
+    if skip:
+        args.append(f"--skip={skip}")
+    args += ["--end-of-options", sha, "--", *(check_path(p) for p in paths)]
+    for record in repo.git.stream_records(args, cancelled=cancelled):
+        text = record.decode("utf-8", "replace").lstrip("\n")
+        if text:
+            yield _commit(text.split(_US))
+
+
+def pickaxe(
+    repo: KernelRepo,
+    needle: str,
+    *,
+    paths: Sequence[str],
+    regex: bool = False,
+    rev: str | None = None,
+    limit: int | None = None,
+    cancelled: Cancelled = None,
+) -> Iterator[Commit]:
+    """``-S`` (occurrence count changed) or ``-G`` (changed lines match); always path-limited."""
+    if not paths:
+        raise HistoryError("pickaxe needs a pathspec (e.g. virt/kvm arch/s390/kvm)")
+    if not needle:
+        raise HistoryError("pickaxe needs a non-empty string")
+    flag = f"-G{needle}" if regex else f"-S{needle}"
+    yield from log(repo, rev, paths=paths, limit=limit, extra=(flag, *_DIFF_FLAGS),
+                   cancelled=cancelled)
+
+
+def commit_by_function(
+    repo: KernelRepo, name: str, path: str, rev: str | None = None, *,
+    limit: int | None = None, cancelled: Cancelled = None,
+) -> Iterator[Commit]:
+    """Commits that changed the body of ``name`` (the commits of its ``log -L`` trace)."""
+    for entry in trace_entries(repo, function_range(repo, rev, path, name), limit=limit,
+                               cancelled=cancelled):
+        yield entry.commit
+
+
+def show(repo: KernelRepo, rev: str, *, limit: int = 3000) -> CommitDetail:
+    """A commit with message, trailers, touched files and its patch (cut at ``limit`` lines)."""
+    sha = repo.resolve(rev)
+
+    def compute() -> CommitDetail:
+        header = repo.git.text([
+            "log", "-1", "--no-patch", "--no-decorate",
+            f"--format={LOG_FORMAT}%x1f%b%x1f%(trailers:only,unfold)", "--end-of-options", sha,
+        ])
+        fields = header.split(_US)
+        commit = _commit(fields)
+        body = fields[6].strip() if len(fields) > 6 else ""
+        trailer_text = fields[7] if len(fields) > 7 else ""
+        trailers = tuple(
+            (key.strip(), value.strip())
+            for key, _, value in (line.partition(":") for line in trailer_text.splitlines())
+            if value
+        )
+        # The body from %b still contains the trailer block; show it once, in trailers.
+        if trailer_text.strip() and body.endswith(trailer_text.strip()):
+            body = body[: -len(trailer_text.strip())].rstrip()
+        names = repo.git.run(["diff-tree", "-r", "-z", "--root", "--name-only", "--no-commit-id",
+                              "-M", "--end-of-options", sha])
+        files = tuple(n.decode("utf-8", "replace") for n in names.split(b"\0") if n)
+        lines = repo.git.stream_lines(["diff-tree", "-p", "--root", "-M", "--no-commit-id",
+                                       *_DIFF_FLAGS, "--end-of-options", sha])
+        kept = list(itertools.islice(lines, limit + 1))
+        lines.close()
+        truncated = len(kept) > limit
+        return CommitDetail(commit=commit, body=body, trailers=trailers, files=files,
+                            patch="\n".join(kept[:limit]), truncated=truncated)
+
+    return repo.cached(("show", sha, limit), compute)
+
+
+def function_range(repo: KernelRepo, rev: str | None, path: str, name: str) -> FunctionRange:
+    """Where ``name`` is defined in ``path`` at ``rev``: tree-sitter, not git's funcname regex."""
+    sha = repo.resolve(rev)
+
+    def compute() -> FunctionRange:
+        definition = cfacts.find_function(repo.read_file(sha, path), name)
+        if definition is None:
+            raise HistoryError(f"{name}() is not defined in {path} at {sha[:12]}")
+        return FunctionRange(rev=sha, path=path, name=name, start=definition.start,
+                             end=definition.end)
+
+    return repo.cached(("range", sha, path, name), compute)
+
+
+def trace_entries(
+    repo: KernelRepo, where: FunctionRange, *, limit: int | None = None,
+    cancelled: Cancelled = None,
+) -> Iterator[TraceEntry]:
+    """Stream ``git log -L start,end:path`` as one TraceEntry per commit."""
+    args = ["log", f"-L{where.start},{where.end}:{where.path}", "--no-decorate",
+            f"--format={_RS}{LOG_FORMAT}", *_DIFF_FLAGS]
+    if limit is not None:
+        args.append(f"--max-count={limit}")
+    args += ["--end-of-options", where.rev]
+    header: list[str] | None = None
+    patch: list[str] = []
+    for line in repo.git.stream_lines(args, cancelled=cancelled):
+        if line.startswith(_RS):
+            if header is not None:
+                yield TraceEntry(_commit(header), "\n".join(patch).strip("\n"))
+            header, patch = line[1:].split(_US), []
+        elif header is not None:
+            patch.append(line)
+    if header is not None:
+        yield TraceEntry(_commit(header), "\n".join(patch).strip("\n"))
+
+
+def trace(
+    repo: KernelRepo, rev: str | None = None, path: str = DEFAULT_FILE,
+    name: str = DEFAULT_FUNCTION, *, limit: int | None = None, cancelled: Cancelled = None,
+) -> FunctionTrace:
+    """The history of one function, every commit with the hunk that changed it."""
+    where = function_range(repo, rev, path, name)
+
+    def compute() -> FunctionTrace:
+        return FunctionTrace(where, tuple(trace_entries(repo, where, limit=limit,
+                                                        cancelled=cancelled)))
+
+    if cancelled is not None:
+        return compute()  # a cancelled run must not be cached as complete
+    return repo.cached(("trace", where, limit), compute)
+
+
+def _iso(epoch: str, tz: str) -> str:
+    sign = -1 if tz.startswith("-") else 1
+    offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * sign
+    return datetime.fromtimestamp(int(epoch), timezone(offset)).isoformat()
+
+
+def blame(
+    repo: KernelRepo, rev: str | None, path: str, start: int, end: int, *,
+    function: str | None = None,
+) -> Blame:
+    """``git blame --porcelain -L start,end`` at ``rev``: who last changed each line."""
+    sha = repo.resolve(rev)
+    check_path(path)
+
+    def compute() -> Blame:
+        out = repo.git.text(["blame", "--porcelain", "--no-textconv", f"-L{start},{end}",
+                             sha, "--", path])
+        info: dict[str, dict[str, str]] = {}
+        lines: list[BlameLine] = []
+        current: list[str] = []
+        for raw in out.split("\n"):
+            if raw.startswith("\t"):
+                commit_sha, orig, final = current[0], current[1], current[2]
+                meta = info[commit_sha]
+                lines.append(BlameLine(
+                    line=int(final), orig_line=int(orig), sha=commit_sha,
+                    author=meta.get("author", ""),
+                    date=_iso(meta.get("author-time", "0"), meta.get("author-tz", "+0000")),
+                    summary=meta.get("summary", ""), text=raw[1:],
+                    orig_path=meta.get("filename", path)))
+                current = []
+            elif not current:
+                if raw:
+                    current = raw.split()
+                    info.setdefault(current[0], {})
+            else:
+                key, _, value = raw.partition(" ")
+                info[current[0]][key] = value
+        return Blame(rev=sha, path=path, start=start, end=end, lines=tuple(lines),
+                     function=function)
+
+    return repo.cached(("blame", sha, path, start, end, function), compute)
+
+
+def blame_function(repo: KernelRepo, rev: str | None = None, path: str = DEFAULT_FILE,
+                   name: str = DEFAULT_FUNCTION) -> Blame:
+    """Blame of exactly the lines of one function at ``rev``."""
+    where = function_range(repo, rev, path, name)
+    return blame(repo, where.rev, path, where.start, where.end, function=name)
+
+
+def blame_parent(repo: KernelRepo, line: BlameLine, name: str | None, path: str) -> Blame:
+    """Blame as it was before ``line``'s commit (tig's ``,``): the same function at ``sha^``."""
+    commit = show(repo, line.sha, limit=0).commit
+    if not commit.parents:
+        raise HistoryError(f"{line.sha[:12]} is a root commit: no parent to blame")
+    parent = commit.parents[0]
+    orig_path = line.orig_path or path
+    if name is not None:
+        return blame_function(repo, parent, orig_path, name)
+    return blame(repo, parent, orig_path, max(1, line.orig_line - 10), line.orig_line + 10)
+
+
+def landmarks(repo: KernelRepo, rev: str | None = None) -> tuple[ResolvedLandmark, ...]:
+    """Every landmark, present (with its commit) or absent: by trailer in the demo, else hash."""
+    sha = repo.resolve(rev)
+
+    def compute() -> tuple[ResolvedLandmark, ...]:
+        found: dict[str, tuple[str, str]] = {}
+        how = "trailer" if repo.demo else "hash"
+        if repo.demo:
+            out = repo.git.text(["log", "--no-decorate",
+                                 f"--format=%H{_US}%aI{_US}%(trailers:key=Landmark,valueonly,"
+                                 f"separator=%x2c){_RS}", "--end-of-options", sha])
+            for record in out.split(_RS):
+                parts = record.strip("\n").split(_US)
+                if len(parts) == 3 and parts[2].strip():
+                    found[parts[2].strip()] = (parts[0], parts[1])
+        else:
+            query = "".join(f"{mark.upstream}^{{commit}}\n" for mark in LANDMARKS).encode()
+            out = repo.git.run(["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                               input=query).decode()
+            hits = {}
+            for mark, answer in zip(LANDMARKS, out.splitlines(), strict=False):
+                parts = answer.split()
+                if len(parts) == 2 and parts[1] == "commit":
+                    hits[mark.key] = parts[0]
+            if hits:
+                dates = repo.git.text(["show", "-s", "--no-walk=unsorted", "--format=%H %aI",
+                                       "--end-of-options", *hits.values()])
+                date_of = dict(line.split(" ", 1) for line in dates.splitlines() if line)
+                found = {key: (full, date_of.get(full, "")) for key, full in hits.items()}
+        return tuple(
+            ResolvedLandmark(key=m.key, upstream=m.upstream, subject=m.subject,
+                             version=m.version, fact=m.fact, why=m.why,
+                             sha=found[m.key][0] if m.key in found else None,
+                             date=found[m.key][1] if m.key in found else None,
+                             how=how if m.key in found else "absent")
+            for m in LANDMARKS
+        )
+
+    return repo.cached(("landmarks", sha), compute)
