@@ -1,0 +1,64 @@
+"""Provides the Textual app and ``make_app``, the one factory for users, tests and screenshots.
+
+Top-level areas are modes (one letter each). Only the modes that work are registered: History
+now; Simulator, Comments and Report arrive with their issues, never as placeholders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from history.repo import KernelRepo
+from workbench.commands_palette import HistoryCommands
+from workbench.dialogs.help import HelpScreen
+from workbench.screens.history import HistoryScreen
+
+
+class WorkbenchApp(App[None]):
+    """kvm-teardown workbench."""
+
+    TITLE = "kvm-teardown workbench"
+    COMMANDS: ClassVar = App.COMMANDS | {HistoryCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "switch_mode('history')", "History", id="app.mode-history",
+                tooltip="commits, function trace, blame, landmarks"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("Q,ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="app.screenshot"),
+    ]
+
+    def __init__(self, repo: KernelRepo, rev: str | None = None) -> None:
+        super().__init__()
+        self.repo = repo
+        self.rev = rev
+        # Modes are added per instance because each screen needs the repository.
+        self.add_mode("history", lambda: HistoryScreen(repo, rev))
+        self.sub_title = "demo history" if repo.demo else str(repo.path)
+
+    def on_mount(self) -> None:
+        self.switch_mode("history")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return None  # shown disabled: that mode is already on screen
+        return True
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Keys of this screen and what the workbench answers",
+                            self.action_help)
+
+
+def make_app(repo: KernelRepo | None = None, rev: str | None = None) -> WorkbenchApp:
+    """Build the app on ``repo`` (default: the embedded demo history) at ``rev``."""
+    return WorkbenchApp(repo if repo is not None else KernelRepo.open(None), rev)

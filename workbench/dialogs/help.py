@@ -1,0 +1,62 @@
+"""Provides the help screen: what the workbench is for, and the keys of the screen below."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Markdown
+
+INTRO = """\
+# kvm-teardown workbench
+
+Evidence for the RFC *"kvm: reverse call order of kvm_arch_destroy_vm() and
+kvm_destroy_devices()"*: why the order is what it is (history back to `07f0a7bdec5c`),
+whether the swap is safe on every architecture, whether it is enough for s390 Secure
+Execution guests with AP queues, and which code comments it would make false.
+
+**History** lists the commits of the tree (the embedded demo when no `--repo` is given).
+`t` traces `kvm_destroy_vm()` with an exact tree-sitter range (`git log -L`), `b` blames it
+at the highlighted commit, `,` blames the parent of the line's commit (as tig does), `<`
+goes back, `L` lists the landmark commits, `/` searches loaded commits, `n`/`N` repeat.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Help for the screen underneath; any of escape, q, ? or F1 closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        & > VerticalScroll {
+            width: 90%; max-width: 100; height: 90%;
+            border: thick $primary; background: $surface; padding: 0 1;
+        }
+    }
+    """
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        rows = ["| key | does |", "|---|---|"]
+        seen: set[str] = set()
+        for node in (self.under, self.app):
+            for binding in node.BINDINGS:
+                if not isinstance(binding, Binding) or binding.id in seen:
+                    continue
+                seen.add(binding.id or binding.key)
+                keys = binding.key.replace("question_mark", "?").replace("comma", ",") \
+                    .replace("less_than_sign", "<").replace("slash", "/")
+                rows.append(f"| `{keys}` | {binding.description} |")
+        with VerticalScroll():
+            yield Markdown(INTRO + "\n## Keys\n\n" + "\n".join(rows)
+                           + "\n\n`ctrl+p` opens the command palette.\n")

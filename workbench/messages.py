@@ -1,0 +1,60 @@
+"""Provides the screen-level messages: past-tense facts that workers post to the UI thread.
+
+Workers only call history/ or sim/ and post one of these (``post_message`` is thread-safe);
+handlers on the screen update widgets. ``CommitsLoaded`` may arrive hundreds of times while a
+kernel log streams, so each carries a batch, not a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from history.model import Blame, Commit, CommitDetail, FunctionTrace, ResolvedLandmark
+
+
+@dataclass
+class CommitsLoaded(Message):
+    """A batch of log rows arrived; ``done`` when git finished (or loading was stopped)."""
+
+    commits: list[Commit]
+    done: bool
+
+
+@dataclass
+class DetailLoaded(Message):
+    """The message and patch of one commit are ready."""
+
+    detail: CommitDetail
+
+
+@dataclass
+class TraceLoaded(Message):
+    """A function's ``log -L`` history is ready."""
+
+    trace: FunctionTrace
+
+
+@dataclass
+class BlameLoaded(Message):
+    """Blame of a function (or of its parent revision) is ready."""
+
+    blame: Blame
+    parent_of: str | None = None
+    """Set when this is the blame before that commit (tig's ``,``)."""
+
+
+@dataclass
+class LandmarksLoaded(Message):
+    """Every landmark, resolved in this tree (absent ones included)."""
+
+    landmarks: tuple[ResolvedLandmark, ...]
+
+
+@dataclass
+class HistoryFailed(Message):
+    """A git query failed with a one-line reason (bad revision, missing file, ...)."""
+
+    what: str
+    reason: str

@@ -1,0 +1,1 @@
+"""One module per top-level mode, each with its .tcss beside it."""

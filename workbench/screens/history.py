@@ -1,0 +1,397 @@
+"""Provides the History screen: commit list, detail and diff, function trace, blame, landmarks.
+
+Every git call runs in a thread worker that posts a ``workbench.messages`` fact back; the UI
+thread never waits on git. The log streams in batches and pauses (git blocks on its pipe)
+once enough rows are loaded beyond the cursor, as lazygit does with its first 300 rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from history import queries
+from history.errors import HistoryError
+from history.model import Blame, CommitDetail, FunctionTrace, ResolvedLandmark
+from history.repo import KernelRepo
+from workbench.messages import (
+    BlameLoaded,
+    CommitsLoaded,
+    DetailLoaded,
+    HistoryFailed,
+    LandmarksLoaded,
+    TraceLoaded,
+)
+from workbench.widgets.commit_list import CommitList
+
+#: Rows loaded ahead of the cursor before the log stream pauses.
+LOAD_AHEAD = 2000
+#: Rows per CommitsLoaded message.
+BATCH = 500
+
+
+def patch_text(patch: str) -> Text:
+    """A unified diff coloured line by line (no pager, no external diff)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for line in patch.splitlines():
+        style = ""
+        if line.startswith(("+++", "---", "diff --git", "index ")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        text.append(line + "\n", style=style)
+    return text
+
+
+def detail_text(detail: CommitDetail) -> Text:
+    c = detail.commit
+    text = Text()
+    text.append(f"commit {c.sha}\n", style="bold yellow")
+    text.append(f"Author: {c.author} <{c.email}>\nDate:   {c.date}\n\n")
+    text.append(f"    {c.subject}\n", style="bold")
+    for line in detail.body.splitlines():
+        text.append(f"    {line}\n")
+    if detail.trailers:
+        text.append("\n")
+        for key, value in detail.trailers:
+            text.append(f"    {key}: ", style="magenta")
+            text.append(f"{value}\n")
+    text.append("\n")
+    text.append_text(patch_text(detail.patch))
+    if detail.truncated:
+        text.append("\n[patch cut here]\n", style="italic")
+    return text
+
+
+def trace_text(trace: FunctionTrace) -> Text:
+    where = trace.range
+    text = Text()
+    text.append(f"{where.name}() {where.path}:{where.start}-{where.end} at {where.rev[:12]}"
+                f" — {len(trace.entries)} commits\n\n", style="bold")
+    for entry in trace.entries:
+        c = entry.commit
+        text.append(f"{c.short} {c.day} ", style="yellow")
+        text.append(f"{c.subject}\n", style="bold")
+        text.append_text(patch_text(entry.patch))
+        text.append("\n")
+    return text
+
+
+class HistoryScreen(Screen[None]):
+    """The History mode: what changed in the teardown path, when, and why."""
+
+    CSS_PATH = "history.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "view('detail')", "Detail", id="history.detail"),
+        Binding("t", "trace", "Trace", id="history.trace"),
+        Binding("b", "blame", "Blame", id="history.blame"),
+        Binding("comma", "blame_parent", "Blame parent", id="history.blame-parent"),
+        Binding("less_than_sign", "blame_back", "Back", show=False, id="history.back"),
+        Binding("L", "landmarks", "Landmarks", id="history.landmarks"),
+        Binding("slash", "search", "Search", id="history.search"),
+        Binding("n", "search_next(1)", "Next", show=False, id="history.search-next"),
+        Binding("N", "search_next(-1)", "Prev", show=False, id="history.search-prev"),
+        Binding("z", "stop_loading", "Stop loading", show=False, id="history.stop"),
+        Binding("escape", "cancel_search", "Close search", show=False, id="history.escape"),
+    ]
+
+    def __init__(self, repo: KernelRepo, rev: str | None = None, *,
+                 path: str = queries.DEFAULT_FILE,
+                 function: str = queries.DEFAULT_FUNCTION) -> None:
+        super().__init__()
+        self.repo = repo
+        self.rev = rev
+        self.path = path
+        self.function = function
+        self.search_term = ""
+        self._wanted = LOAD_AHEAD
+        self._more = threading.Event()
+        self._loading = True
+        self._blame: Blame | None = None
+        self._blame_stack: list[Blame] = []
+        self._landmarks: tuple[ResolvedLandmark, ...] = ()
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield Static("loading…", id="list-status")
+                yield CommitList(id="commits")
+            with ContentSwitcher(initial="detail", id="right"):
+                with VerticalScroll(id="detail"):
+                    yield Static("", id="detail-body")
+                with VerticalScroll(id="trace"):
+                    yield Static("press t to trace kvm_destroy_vm()", id="trace-body")
+                with Vertical(id="blame"):
+                    yield Static("press b to blame kvm_destroy_vm()", id="blame-title")
+                    yield DataTable(id="blame-table", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="landmarks"):
+                    yield Static("Landmarks — enter jumps to the commit", id="landmarks-title")
+                    yield OptionList(id="landmark-list")
+        yield Input(placeholder="search subject, author or hash; enter finds, esc closes",
+                    id="search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#blame-table", DataTable)
+        table.add_columns("commit", "date", "author", "line")
+        table.add_column("text", width=100)
+        self.query_one(CommitList).focus()
+        self.load_commits()
+        self.load_landmarks()
+
+    # -- workers (git runs only here) --------------------------------------------------------
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False,
+          description="streaming git log")
+    def load_commits(self) -> None:
+        worker = get_current_worker()
+        loaded = 0
+        batch = []
+        try:
+            for commit in queries.log(self.repo, self.rev, cancelled=lambda: worker.is_cancelled):
+                batch.append(commit)
+                loaded += 1
+                if len(batch) >= BATCH:
+                    self.post_message(CommitsLoaded(batch, False))
+                    batch = []
+                while loaded >= self._wanted and not worker.is_cancelled:
+                    self._more.wait(0.2)
+                    self._more.clear()
+                if worker.is_cancelled:
+                    break
+        except HistoryError as error:
+            self.post_message(HistoryFailed("log", str(error)))
+        self.post_message(CommitsLoaded(batch, True))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, sha: str) -> None:
+        try:
+            self.post_message(DetailLoaded(queries.show(self.repo, sha)))
+        except HistoryError as error:
+            self.post_message(HistoryFailed("detail", str(error)))
+
+    @work(thread=True, exclusive=True, group="trace", exit_on_error=False,
+          description="git log -L")
+    def load_trace(self, rev: str | None) -> None:
+        worker = get_current_worker()
+        try:
+            trace = queries.trace(self.repo, rev, self.path, self.function,
+                                  cancelled=lambda: worker.is_cancelled)
+        except HistoryError as error:
+            self.post_message(HistoryFailed("trace", str(error)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(TraceLoaded(trace))
+
+    @work(thread=True, exclusive=True, group="blame", exit_on_error=False)
+    def load_blame(self, rev: str | None) -> None:
+        try:
+            self.post_message(BlameLoaded(queries.blame_function(self.repo, rev, self.path,
+                                                                 self.function)))
+        except HistoryError as error:
+            self.post_message(HistoryFailed("blame", str(error)))
+
+    @work(thread=True, exclusive=True, group="blame", exit_on_error=False)
+    def load_blame_parent(self, current: Blame, row: int) -> None:
+        line = current.lines[row]
+        try:
+            parent = queries.blame_parent(self.repo, line, current.function, current.path)
+        except HistoryError as error:
+            self.post_message(HistoryFailed("blame parent", str(error)))
+            return
+        self.post_message(BlameLoaded(parent, parent_of=line.sha))
+
+    @work(thread=True, exclusive=True, group="landmarks", exit_on_error=False)
+    def load_landmarks(self) -> None:
+        try:
+            self.post_message(LandmarksLoaded(queries.landmarks(self.repo, self.rev)))
+        except HistoryError as error:
+            self.post_message(HistoryFailed("landmarks", str(error)))
+
+    # -- facts arriving ----------------------------------------------------------------------
+    def _status(self) -> None:
+        commits = self.query_one(CommitList)
+        state = "loading…" if self._loading else "all loaded" if commits.rows else "empty"
+        where = "demo history" if self.repo.demo else str(self.repo.path)
+        self.query_one("#list-status", Static).update(
+            f"{where} — {len(commits.rows):,} commits, {state}")
+
+    def on_commits_loaded(self, message: CommitsLoaded) -> None:
+        self.query_one(CommitList).append(message.commits)
+        if message.done:
+            self._loading = False
+        self._status()
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        current = self.query_one(CommitList).current
+        if current is None or current.sha != message.detail.commit.sha:
+            return  # a stale answer for a row the cursor already left
+        self.query_one("#detail-body", Static).update(detail_text(message.detail))
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    def on_trace_loaded(self, message: TraceLoaded) -> None:
+        self.query_one("#trace-body", Static).update(trace_text(message.trace))
+
+    def on_blame_loaded(self, message: BlameLoaded) -> None:
+        blame = message.blame
+        if message.parent_of is not None and self._blame is not None:
+            self._blame_stack.append(self._blame)
+        self._show_blame(blame, message.parent_of)
+
+    def _show_blame(self, blame: Blame, parent_of: str | None = None) -> None:
+        self._blame = blame
+        label = f"{blame.function}() " if blame.function else ""
+        before = f" — before {parent_of[:12]}" if parent_of else ""
+        self.query_one("#blame-title", Static).update(
+            f"{label}{blame.path}:{blame.start}-{blame.end} at {blame.rev[:12]}{before}"
+            "   , parent  < back")
+        table = self.query_one("#blame-table", DataTable)
+        table.clear()
+        for line in blame.lines:
+            table.add_row(line.sha[:12], line.date[:10], line.author[:16], str(line.line),
+                          Text(line.text.expandtabs(8), no_wrap=True))
+
+    def on_landmarks_loaded(self, message: LandmarksLoaded) -> None:
+        self._landmarks = message.landmarks
+        options = self.query_one("#landmark-list", OptionList)
+        options.clear_options()
+        for mark in message.landmarks:
+            where = f"{mark.sha[:12]} {mark.date[:10] if mark.date else ''}" if mark.sha \
+                else "absent in this tree"
+            options.add_option(Option(f"{mark.key:<20} {mark.version:<6} {where}  "
+                                      f"{mark.subject}", id=mark.key,
+                                      disabled=not mark.present))
+        self.query_one(CommitList).set_badges(
+            {mark.sha: mark.key for mark in message.landmarks if mark.sha})
+
+    def on_history_failed(self, message: HistoryFailed) -> None:
+        self.notify(message.reason, title=f"{message.what} failed", severity="error")
+        if message.what == "log":
+            self._loading = False
+            self._status()
+
+    @on(CommitList.Highlighted)
+    def _commit_highlighted(self, message: CommitList.Highlighted) -> None:
+        self.load_detail(message.commit.sha)
+
+    @on(CommitList.Selected)
+    def _commit_selected(self) -> None:
+        self.action_view("detail")
+
+    @on(CommitList.NearEnd)
+    def _near_end(self) -> None:
+        commits = self.query_one(CommitList)
+        self._wanted = max(self._wanted, commits.cursor + LOAD_AHEAD)
+        self._more.set()
+
+    @on(OptionList.OptionSelected, "#landmark-list")
+    def _landmark_chosen(self, message: OptionList.OptionSelected) -> None:
+        if message.option.id is not None:
+            self.jump_to_landmark(message.option.id)
+
+    def jump_to_landmark(self, key: str) -> None:
+        """Show a landmark's commit (and move the cursor there if it is loaded)."""
+        mark = next((m for m in self._landmarks if m.key == key), None)
+        if mark is None or mark.sha is None:
+            self.notify(f"landmark {key} is absent in this tree", severity="warning")
+            return
+        commits = self.query_one(CommitList)
+        index = commits.index_of(mark.sha)
+        if index is not None:
+            commits.cursor = index
+        else:
+            self.load_detail(mark.sha)
+        self.action_view("detail")
+        commits.focus()
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_view(self, name: str) -> None:
+        self.query_one("#right", ContentSwitcher).current = name
+
+    def _rev_at_cursor(self) -> str | None:
+        current = self.query_one(CommitList).current
+        return current.sha if current is not None else self.rev
+
+    def action_trace(self) -> None:
+        self.action_view("trace")
+        self.query_one("#trace-body", Static).update(f"tracing {self.function}()…")
+        self.load_trace(self.rev)
+
+    def action_blame(self) -> None:
+        self.action_view("blame")
+        self._blame_stack.clear()
+        self.load_blame(self._rev_at_cursor())
+        self.query_one("#blame-table", DataTable).focus()
+
+    def action_blame_parent(self) -> None:
+        if self._blame is None or not self._blame.lines:
+            self.notify("blame first (b)", severity="warning")
+            return
+        self.action_view("blame")
+        row = self.query_one("#blame-table", DataTable).cursor_row
+        self.load_blame_parent(self._blame, max(0, min(row, len(self._blame.lines) - 1)))
+
+    def action_blame_back(self) -> None:
+        if self._blame_stack:
+            self._show_blame(self._blame_stack.pop())
+
+    def action_landmarks(self) -> None:
+        self.action_view("landmarks")
+        self.query_one("#landmark-list", OptionList).focus()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-open")
+        search.value = self.search_term
+        search.focus()
+
+    def action_cancel_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_class("-open"):
+            search.remove_class("-open")
+            self.query_one(CommitList).focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, message: Input.Submitted) -> None:
+        self.search_term = message.value.strip()
+        self.action_cancel_search()
+        self.action_search_next(1)
+
+    def action_search_next(self, direction: int) -> None:
+        """Find the next (``n``) or previous (``N``) loaded commit matching the search."""
+        term = self.search_term.lower()
+        if not term:
+            return
+        commits = self.query_one(CommitList)
+        total = len(commits.rows)
+        for step in range(1, total + 1):
+            index = (commits.cursor + direction * step) % total
+            row = commits.rows[index]
+            if term in row.subject.lower() or term in row.author.lower() \
+                    or row.sha.startswith(term):
+                commits.cursor = index
+                return
+        self.notify(f"{self.search_term!r} not found in {total:,} loaded commits",
+                    severity="warning")
+
+    def action_stop_loading(self) -> None:
+        for worker in self.workers:
+            if worker.group == "log":
+                worker.cancel()
+        self._loading = False
+        self._status()
