@@ -1,0 +1,49 @@
+"""Provides the named screen scenes shared by snapshot tests and ``kvm-workbench screenshots``.
+
+A scene is a terminal size plus the keys pressed after the app settles. The snapshot tests
+and the README screenshots render the very same scenes, through the same ``make_app``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import App
+from textual.pilot import Pilot
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """One screen state worth a picture."""
+
+    name: str
+    keys: tuple[str, ...]
+    size: tuple[int, int] = (132, 36)
+    about: str = ""
+
+
+SCENES: tuple[Scene, ...] = (
+    Scene("history", (), about="commit list of the demo history with the newest commit's detail"),
+    Scene("history-trace", ("t",), about="git log -L of kvm_destroy_vm(), exact range"),
+    Scene("history-blame", ("b",), about="blame of kvm_destroy_vm() at HEAD"),
+    Scene("history-landmarks", ("L",), about="landmark commits resolved by Upstream: trailer"),
+)
+
+BY_NAME = {scene.name: scene for scene in SCENES}
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until every worker finished and the screen has repainted."""
+    app: App[object] = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def play(pilot: Pilot[object], scene: Scene) -> None:
+    """Settle, press the scene's keys one by one (settling after each), settle again."""
+    await settle(pilot)
+    for key in scene.keys:
+        await pilot.press(key)
+        await settle(pilot)
