@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from history import cfacts
 from history.errors import HistoryError
-from history.git import check_path
+from history.git import check_path, check_revision
 from history.landmarks import LANDMARKS
 from history.model import (
     Blame,
@@ -56,17 +56,23 @@ def log(
     cancelled: Cancelled = None,
 ) -> Iterator[Commit]:
     """Commits reachable from ``rev`` (default HEAD), newest first, optionally by path."""
-    sha = repo.resolve(rev)
+    # git resolves the revision itself (one process less at launch); if it cannot,
+    # ``resolve`` explains why in one line (bad name, or missing from a shallow clone).
+    target = "HEAD" if rev is None else check_revision(rev)
     args = ["log", "-z", f"--format={LOG_FORMAT}", "--no-decorate", "--no-color", *extra]
     if limit is not None:
         args.append(f"--max-count={limit}")
     if skip:
         args.append(f"--skip={skip}")
-    args += ["--end-of-options", sha, "--", *(check_path(p) for p in paths)]
-    for record in repo.git.stream_records(args, cancelled=cancelled):
-        text = record.decode("utf-8", "replace").lstrip("\n")
-        if text:
-            yield _commit(text.split(_US))
+    args += ["--end-of-options", target, "--", *(check_path(p) for p in paths)]
+    try:
+        for record in repo.git.stream_records(args, cancelled=cancelled):
+            text = record.decode("utf-8", "replace").lstrip("\n")
+            if text:
+                yield _commit(text.split(_US))
+    except HistoryError:
+        repo.resolve(rev)  # raises the precise reason when the revision is the problem
+        raise
 
 
 def pickaxe(

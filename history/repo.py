@@ -48,13 +48,14 @@ class KernelRepo:
         if not resolved.is_dir():
             raise HistoryError(f"{resolved}: not a directory")
         repo = cls(resolved.resolve())
-        try:
-            inside = repo.git.text(["rev-parse", "--is-inside-work-tree", "--is-bare-repository"])
-        except HistoryError:
-            raise HistoryError(f"{resolved}: not a git repository") from None
-        if "true" not in inside.split():
+        # One git process answers all three questions (launch cost matters on big repos).
+        out = repo.git.run(["rev-parse", "--is-inside-work-tree", "--is-bare-repository",
+                            "--is-shallow-repository", "--verify", "-q", "HEAD^{commit}"],
+                           ok=(0, 1, 128)).decode().split()
+        if len(out) < 3 or "true" not in out[:2]:
             raise HistoryError(f"{resolved}: not a git repository")
-        if not repo.git.ok(["rev-parse", "--verify", "-q", "HEAD^{commit}"]):
+        repo._cache[("shallow",)] = out[2] == "true"
+        if len(out) < 4:
             raise HistoryError(f"{resolved}: repository has no commits")
         return repo
 

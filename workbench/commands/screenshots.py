@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -48,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: not a directory")
     out.mkdir(parents=True, exist_ok=True)
+    import asyncio
+
     for path in asyncio.run(_render(out, names)):
         sys.stdout.write(f"{path}\n")
     return 0

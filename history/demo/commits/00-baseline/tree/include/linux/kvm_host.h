@@ -1,0 +1,51 @@
+#ifndef __KVM_HOST_H
+#define __KVM_HOST_H
+
+/*
+ * Demo model of include/linux/kvm_host.h: only the members and the
+ * declarations that VM teardown touches.
+ */
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/srcu.h>
+#include <linux/mmu_notifier.h>
+#include <asm/kvm_host.h>
+
+struct kvm {
+	spinlock_t mmu_lock;
+	struct mutex slots_lock;
+	struct mm_struct *mm;
+	struct kvm_memslots *memslots;
+	struct srcu_struct srcu;
+	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
+	atomic_t online_vcpus;
+	struct list_head vm_list;
+	struct mutex lock;
+	struct kvm_io_bus *buses[KVM_NR_BUSES];
+	struct kvm_arch arch;
+	atomic_t users_count;
+	struct mmu_notifier mmu_notifier;
+};
+
+void kvm_get_kvm(struct kvm *kvm);
+void kvm_put_kvm(struct kvm *kvm);
+
+int kvm_arch_init_vm(struct kvm *kvm, unsigned long type);
+void kvm_arch_sync_events(struct kvm *kvm);
+void kvm_arch_destroy_vm(struct kvm *kvm);
+void kvm_arch_flush_shadow_all(struct kvm *kvm);
+void kvm_arch_vcpu_free(struct kvm_vcpu *vcpu);
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu);
+
+static inline struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, int i)
+{
+	return kvm->vcpus[i];
+}
+
+static inline void kvm_arch_free_vm(struct kvm *kvm)
+{
+	kfree(kvm);
+}
+
+#endif
