@@ -1,0 +1,112 @@
+"""Pilot tests of the History screen's key flows: search, trace, blame and blame-parent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from history.repo import KernelRepo
+from workbench.app import make_app
+from workbench.messages import CommitsLoaded
+from workbench.scenes import settle
+from workbench.screens.history import HistoryScreen
+from workbench.widgets.commit_list import CommitList
+
+
+def _body(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_search_n_and_shift_n(kernel_like: Path) -> None:
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        commits = app.screen.query_one(CommitList)
+        assert [c.subject for c in commits.rows][0] == "x86: arch destroy"
+        await pilot.press("slash", *"kvm:", "enter")
+        assert commits.current is not None
+        assert commits.current.subject == "kvm: debugfs only"
+        await pilot.press("n")
+        assert commits.current.subject == "kvm: destroy emulated devices on VM exit"
+        await pilot.press("N")
+        assert commits.current.subject == "kvm: debugfs only"
+        await pilot.press("slash", "ctrl+a", *"zzz-none", "enter")
+        await pilot.pause()
+        assert commits.current.subject == "kvm: debugfs only"  # not found: cursor stays
+
+
+async def test_detail_follows_cursor(kernel_like: Path) -> None:
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        await settle(pilot)
+        assert "kvm: destroy emulated devices on VM exit" in _body(app, "#detail-body")
+        assert "+\tkvm_destroy_devices(kvm);" in _body(app, "#detail-body")
+
+
+async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        text = _body(app, "#trace-body")
+        assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in text
+        assert "— 2 commits" in text
+        assert "kvm: debugfs only" not in text  # the debugfs trap is avoided
+
+
+async def test_blame_then_blame_parent_then_back(kernel_like: Path) -> None:
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        table = screen.query_one("#blame-table", DataTable)
+        texts = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        row = next(i for i, t in enumerate(texts) if "kvm_destroy_devices" in t)
+        head_blame = screen._blame
+        assert head_blame is not None
+        table.move_cursor(row=row)
+        await pilot.press("comma")
+        await settle(pilot)
+        parent = screen._blame
+        assert parent is not None and parent.rev != head_blame.rev
+        assert all("kvm_destroy_devices" not in line.text for line in parent.lines)
+        assert "before" in _body(app, "#blame-title")
+        await pilot.press("less_than_sign")
+        await settle(pilot)
+        assert screen._blame is head_blame
+
+
+async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """A long log arrives in batches and stops ahead of the cursor (git waits on its pipe)."""
+    import history.queries  # noqa: F401
+    from workbench.screens import history as screen_module
+
+    path = make_repo("""
+        for i in $(seq 1 1200); do echo $i > f; git add f; git commit -qm "c$i"; done
+    """)
+    messages: list[object] = []
+    original = (screen_module.LOAD_AHEAD, screen_module.BATCH)
+    screen_module.LOAD_AHEAD, screen_module.BATCH = 400, 100
+    try:
+        app = make_app(KernelRepo.open(path))
+        async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
+            for _ in range(5):
+                await pilot.pause(0.05)
+            commits = app.screen.query_one(CommitList)
+            assert 400 <= len(commits.rows) < 1200  # paused ahead of the cursor
+            await pilot.press("G")  # to the last loaded row: loads more
+            await pilot.pause(0.3)
+            await pilot.press("G")
+            await settle(pilot)
+            await pilot.press("z")
+    finally:
+        screen_module.LOAD_AHEAD, screen_module.BATCH = original
+    batches = [m for m in messages if isinstance(m, CommitsLoaded)]
+    assert len(batches) >= 5 and len(commits.rows) > 400
