@@ -23,7 +23,7 @@ async def test_search_n_and_shift_n(kernel_like: Path) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         commits = app.screen.query_one(CommitList)
-        assert [c.subject for c in commits.rows][0] == "x86: arch destroy"
+        assert commits.rows[0].subject == "x86: arch destroy"
         await pilot.press("slash", *"kvm:", "enter")
         assert commits.current is not None
         assert commits.current.subject == "kvm: debugfs only"
