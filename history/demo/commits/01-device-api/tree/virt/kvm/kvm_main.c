@@ -4,8 +4,6 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/kvm.h>
-#include <linux/module.h>
-#include <linux/mmu_notifier.h>
 
 DEFINE_SPINLOCK(kvm_lock);
 

@@ -75,12 +75,10 @@ static void kvm_vfio_destroy(struct kvm_device *dev)
 
 static int kvm_vfio_create(struct kvm_device *dev, u32 type)
 {
-	struct kvm_vfio *kv;
+	struct kvm_vfio *kv = kzalloc(sizeof(*kv), GFP_KERNEL);
 
-	kv = kzalloc(sizeof(*kv), GFP_KERNEL);
 	if (!kv)
 		return -ENOMEM;
-
 	INIT_LIST_HEAD(&kv->group_list);
 	mutex_init(&kv->lock);
 	dev->private = kv;
