@@ -43,7 +43,7 @@ async def test_detail_follows_cursor(kernel_like: Path) -> None:
         await pilot.press("j", "j")
         await settle(pilot)
         assert "kvm: destroy emulated devices on VM exit" in _body(app, "#detail-body")
-        assert "+\tkvm_destroy_devices(kvm);" in _body(app, "#detail-body")
+        assert "+       kvm_destroy_devices(kvm);" in _body(app, "#detail-body")
 
 
 async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:

@@ -53,7 +53,7 @@ def patch_text(patch: str) -> Text:
             style = "red"
         elif line.startswith("@@"):
             style = "cyan"
-        text.append(line + "\n", style=style)
+        text.append(line.expandtabs(8) + "\n", style=style)
     return text
 
 
@@ -149,7 +149,7 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#blame-table", DataTable)
-        table.add_columns("commit", "date", "author", "line")
+        table.add_columns("commit", "date", "line")
         table.add_column("text", width=100)
         self.query_one(CommitList).focus()
         self.load_commits()
@@ -263,7 +263,7 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#blame-table", DataTable)
         table.clear()
         for line in blame.lines:
-            table.add_row(line.sha[:12], line.date[:10], line.author[:16], str(line.line),
+            table.add_row(line.sha[:12], line.date[:10], str(line.line),
                           Text(line.text.expandtabs(8), no_wrap=True))
 
     def on_landmarks_loaded(self, message: LandmarksLoaded) -> None:

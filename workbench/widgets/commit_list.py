@@ -166,7 +166,7 @@ class CommitList(ScrollView, can_focus=True):
         segments = [
             part(commit.short + " ", "commit-list--sha"),
             part(commit.day + " ", "commit-list--date"),
-            part(f"{commit.author[:16]:<16} ", "commit-list--author"),
+            part(f"{commit.author[:14]:<14} ", "commit-list--author"),
         ]
         badge = self.badges.get(commit.sha)
         if badge:
