@@ -15,7 +15,6 @@ from textual.screen import Screen
 
 from history.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
-from workbench.dialogs.help import HelpScreen
 from workbench.screens.history import HistoryScreen
 
 
@@ -26,7 +25,7 @@ class WorkbenchApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {HistoryCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "switch_mode('history')", "History", id="app.mode-history",
+        Binding("h", "switch_mode('history')", "History", id="app.mode-history", show=False,
                 tooltip="commits, function trace, blame, landmarks"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("Q,ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -50,6 +49,8 @@ class WorkbenchApp(App[None]):
         return True
 
     def action_help(self) -> None:
+        from workbench.dialogs.help import HelpScreen  # Markdown is slow to import: on demand
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 

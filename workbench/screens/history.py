@@ -36,8 +36,9 @@ from workbench.widgets.commit_list import CommitList
 
 #: Rows loaded ahead of the cursor before the log stream pauses.
 LOAD_AHEAD = 2000
-#: Rows per CommitsLoaded message.
+#: Rows per CommitsLoaded message; the first batch is small so the first screen paints early.
 BATCH = 500
+FIRST_BATCH = 100
 
 
 def patch_text(patch: str) -> Text:
@@ -59,7 +60,7 @@ def patch_text(patch: str) -> Text:
 
 def detail_text(detail: CommitDetail) -> Text:
     c = detail.commit
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"commit {c.sha}\n", style="bold yellow")
     text.append(f"Author: {c.author} <{c.email}>\nDate:   {c.date}\n\n")
     text.append(f"    {c.subject}\n", style="bold")
@@ -79,7 +80,7 @@ def detail_text(detail: CommitDetail) -> Text:
 
 def trace_text(trace: FunctionTrace) -> Text:
     where = trace.range
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{where.name}() {where.path}:{where.start}-{where.end} at {where.rev[:12]}"
                 f" — {len(trace.entries)} commits\n\n", style="bold")
     for entry in trace.entries:
@@ -97,10 +98,10 @@ class HistoryScreen(Screen[None]):
     CSS_PATH = "history.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "view('detail')", "Detail", id="history.detail"),
+        Binding("d", "view('detail')", "Detail", show=False, id="history.detail"),
         Binding("t", "trace", "Trace", id="history.trace"),
         Binding("b", "blame", "Blame", id="history.blame"),
-        Binding("comma", "blame_parent", "Blame parent", id="history.blame-parent"),
+        Binding("comma", "blame_parent", "Blame parent", show=False, id="history.blame-parent"),
         Binding("less_than_sign", "blame_back", "Back", show=False, id="history.back"),
         Binding("L", "landmarks", "Landmarks", id="history.landmarks"),
         Binding("slash", "search", "Search", id="history.search"),
@@ -128,32 +129,46 @@ class HistoryScreen(Screen[None]):
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        self.load_commits()  # git starts while the widgets mount
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield Static("loading…", id="list-status")
                 yield CommitList(id="commits")
-            with ContentSwitcher(initial="detail", id="right"):
-                with VerticalScroll(id="detail"):
-                    yield Static("", id="detail-body")
-                with VerticalScroll(id="trace"):
-                    yield Static("press t to trace kvm_destroy_vm()", id="trace-body")
-                with Vertical(id="blame"):
-                    yield Static("press b to blame kvm_destroy_vm()", id="blame-title")
-                    yield DataTable(id="blame-table", cursor_type="row", zebra_stripes=True)
-                with Vertical(id="landmarks"):
-                    yield Static("Landmarks — enter jumps to the commit", id="landmarks-title")
-                    yield OptionList(id="landmark-list")
+            with ContentSwitcher(initial="detail", id="right"), VerticalScroll(id="detail"):
+                yield Static("", id="detail-body")
         yield Input(placeholder="search subject, author or hash; enter finds, esc closes",
                     id="search")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#blame-table", DataTable)
-        table.add_columns("commit", "date", "line")
-        table.add_column("text", width=100)
         self.query_one(CommitList).focus()
-        self.load_commits()
         self.load_landmarks()
+
+    def on_unmount(self) -> None:
+        for worker in self.workers:
+            worker.cancel()
+        self._more.set()  # wake a paused log worker so it sees the cancel and kills git
+
+    async def _pane(self, name: str) -> None:
+        """Mount a right-hand pane on first use (fewer widgets to mount at launch)."""
+        switcher = self.query_one("#right", ContentSwitcher)
+        if not switcher.query(f"#{name}"):
+            if name == "trace":
+                pane = VerticalScroll(Static("", id="trace-body"), id="trace")
+            elif name == "blame":
+                table: DataTable[object] = DataTable(id="blame-table", cursor_type="row",
+                                                     zebra_stripes=True)
+                table.add_columns("commit", "date", "line")
+                table.add_column("text", width=100)
+                pane = Vertical(Static("", id="blame-title"), table, id="blame")
+            else:
+                pane = Vertical(Static("Landmarks — enter jumps to the commit",
+                                       id="landmarks-title"),
+                                OptionList(id="landmark-list"), id="landmarks")
+            await switcher.mount(pane)
+            if name == "landmarks":
+                self._fill_landmarks()
+        switcher.current = name
 
     # -- workers (git runs only here) --------------------------------------------------------
     @work(thread=True, exclusive=True, group="log", exit_on_error=False,
@@ -166,7 +181,7 @@ class HistoryScreen(Screen[None]):
             for commit in queries.log(self.repo, self.rev, cancelled=lambda: worker.is_cancelled):
                 batch.append(commit)
                 loaded += 1
-                if len(batch) >= BATCH:
+                if len(batch) >= (BATCH if loaded > FIRST_BATCH else FIRST_BATCH):
                     self.post_message(CommitsLoaded(batch, False))
                     batch = []
                 while loaded >= self._wanted and not worker.is_cancelled:
@@ -268,16 +283,20 @@ class HistoryScreen(Screen[None]):
 
     def on_landmarks_loaded(self, message: LandmarksLoaded) -> None:
         self._landmarks = message.landmarks
+        self.query_one(CommitList).set_badges(
+            {mark.sha: mark.key for mark in message.landmarks if mark.sha})
+        if self.query("#landmark-list"):
+            self._fill_landmarks()
+
+    def _fill_landmarks(self) -> None:
         options = self.query_one("#landmark-list", OptionList)
         options.clear_options()
-        for mark in message.landmarks:
+        for mark in self._landmarks:
             where = f"{mark.sha[:12]} {mark.date[:10] if mark.date else ''}" if mark.sha \
                 else "absent in this tree"
             options.add_option(Option(f"{mark.key:<20} {mark.version:<6} {where}  "
                                       f"{mark.subject}", id=mark.key,
                                       disabled=not mark.present))
-        self.query_one(CommitList).set_badges(
-            {mark.sha: mark.key for mark in message.landmarks if mark.sha})
 
     def on_history_failed(self, message: HistoryFailed) -> None:
         self.notify(message.reason, title=f"{message.what} failed", severity="error")
@@ -290,8 +309,8 @@ class HistoryScreen(Screen[None]):
         self.load_detail(message.commit.sha)
 
     @on(CommitList.Selected)
-    def _commit_selected(self) -> None:
-        self.action_view("detail")
+    async def _commit_selected(self) -> None:
+        await self.action_view("detail")
 
     @on(CommitList.NearEnd)
     def _near_end(self) -> None:
@@ -300,11 +319,11 @@ class HistoryScreen(Screen[None]):
         self._more.set()
 
     @on(OptionList.OptionSelected, "#landmark-list")
-    def _landmark_chosen(self, message: OptionList.OptionSelected) -> None:
+    async def _landmark_chosen(self, message: OptionList.OptionSelected) -> None:
         if message.option.id is not None:
-            self.jump_to_landmark(message.option.id)
+            await self.jump_to_landmark(message.option.id)
 
-    def jump_to_landmark(self, key: str) -> None:
+    async def jump_to_landmark(self, key: str) -> None:
         """Show a landmark's commit (and move the cursor there if it is loaded)."""
         mark = next((m for m in self._landmarks if m.key == key), None)
         if mark is None or mark.sha is None:
@@ -316,33 +335,33 @@ class HistoryScreen(Screen[None]):
             commits.cursor = index
         else:
             self.load_detail(mark.sha)
-        self.action_view("detail")
+        await self.action_view("detail")
         commits.focus()
 
     # -- actions -----------------------------------------------------------------------------
-    def action_view(self, name: str) -> None:
-        self.query_one("#right", ContentSwitcher).current = name
+    async def action_view(self, name: str) -> None:
+        await self._pane(name)
 
     def _rev_at_cursor(self) -> str | None:
         current = self.query_one(CommitList).current
         return current.sha if current is not None else self.rev
 
-    def action_trace(self) -> None:
-        self.action_view("trace")
+    async def action_trace(self) -> None:
+        await self._pane("trace")
         self.query_one("#trace-body", Static).update(f"tracing {self.function}()…")
         self.load_trace(self.rev)
 
-    def action_blame(self) -> None:
-        self.action_view("blame")
+    async def action_blame(self) -> None:
+        await self._pane("blame")
         self._blame_stack.clear()
         self.load_blame(self._rev_at_cursor())
         self.query_one("#blame-table", DataTable).focus()
 
-    def action_blame_parent(self) -> None:
+    async def action_blame_parent(self) -> None:
         if self._blame is None or not self._blame.lines:
             self.notify("blame first (b)", severity="warning")
             return
-        self.action_view("blame")
+        await self._pane("blame")
         row = self.query_one("#blame-table", DataTable).cursor_row
         self.load_blame_parent(self._blame, max(0, min(row, len(self._blame.lines) - 1)))
 
@@ -350,8 +369,8 @@ class HistoryScreen(Screen[None]):
         if self._blame_stack:
             self._show_blame(self._blame_stack.pop())
 
-    def action_landmarks(self) -> None:
-        self.action_view("landmarks")
+    async def action_landmarks(self) -> None:
+        await self._pane("landmarks")
         self.query_one("#landmark-list", OptionList).focus()
 
     def action_search(self) -> None:
