@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from history.landmarks import Landmark
+
 
 @dataclass(frozen=True, slots=True)
 class Commit:
@@ -140,12 +142,7 @@ class Blame:
 class ResolvedLandmark:
     """A landmark looked up in one tree: present with its commit, or absent (never dropped)."""
 
-    key: str
-    upstream: str
-    subject: str
-    version: str
-    fact: str
-    why: str
+    landmark: Landmark
     sha: str | None
     date: str | None = None
     how: str = ""
@@ -155,8 +152,21 @@ class ResolvedLandmark:
     def present(self) -> bool:
         return self.sha is not None
 
+    @property
+    def key(self) -> str:
+        return self.landmark.key
+
+    @property
+    def subject(self) -> str:
+        return self.landmark.subject
+
+    @property
+    def version(self) -> str:
+        return self.landmark.version
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "present": self.present}
+        return {**asdict(self.landmark), "sha": self.sha, "date": self.date, "how": self.how,
+                "present": self.present}
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,9 +286,7 @@ def landmarks(repo: KernelRepo, rev: str | None = None) -> tuple[ResolvedLandmar
                 date_of = dict(line.split(" ", 1) for line in dates.splitlines() if line)
                 found = {key: (full, date_of.get(full, "")) for key, full in hits.items()}
         return tuple(
-            ResolvedLandmark(key=m.key, upstream=m.upstream, subject=m.subject,
-                             version=m.version, fact=m.fact, why=m.why,
-                             sha=found[m.key][0] if m.key in found else None,
+            ResolvedLandmark(landmark=m, sha=found[m.key][0] if m.key in found else None,
                              date=found[m.key][1] if m.key in found else None,
                              how=how if m.key in found else "absent")
             for m in LANDMARKS
