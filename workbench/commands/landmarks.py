@@ -27,5 +27,5 @@ def run(args: argparse.Namespace) -> int:
     for m in marks:
         where = f"{m.sha[:12]} {m.date[:10] if m.date else '':10}" if m.sha else \
             f"{'absent':<12} {'':10}"
-        out.write(f"{m.key:<22} {m.version:<6} {m.fact:<5} {where}  {m.subject}\n")
+        out.write(f"{m.key:<22} {m.version:<6} {m.landmark.fact:<5} {where}  {m.subject}\n")
     return 0
