@@ -346,6 +346,11 @@ class HistoryScreen(Screen[None]):
         current = self.query_one(CommitList).current
         return current.sha if current is not None else self.rev
 
+    async def show_trace(self, path: str, function: str) -> None:
+        """Trace another function (a Simulator trace step links here)."""
+        self.path, self.function = path, function
+        await self.action_trace()
+
     async def action_trace(self) -> None:
         await self._pane("trace")
         self.query_one("#trace-body", Static).update(f"tracing {self.function}()…")
