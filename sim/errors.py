@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SimError(Exception):
     """Bad input to the simulator; the CLI prints it on one line and exits 2."""
@@ -9,3 +11,16 @@ class SimError(Exception):
 
 class ProfileError(SimError):
     """A profile that failed validation; the message lists every offending id at once."""
+
+    def __init__(self, problems: Sequence[str] | str) -> None:
+        self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) \
+            else tuple(problems)
+        super().__init__("invalid profile: " + "; ".join(self.problems))
+
+
+class CheckCancelled(Exception):
+    """The caller's ``cancelled()`` returned true; the search stopped early."""
+
+    def __init__(self, states: int) -> None:
+        self.states = states
+        super().__init__(f"check cancelled after {states} states")

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from history.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
 from workbench.screens.history import HistoryScreen
+from workbench.screens.simulator import SimulatorScreen
 
 
 class WorkbenchApp(App[None]):
@@ -25,8 +26,10 @@ class WorkbenchApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {HistoryCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "switch_mode('history')", "History", id="app.mode-history", show=False,
+        Binding("h", "switch_mode('history')", "History", id="app.mode-history",
                 tooltip="commits, function trace, blame, landmarks"),
+        Binding("s", "switch_mode('simulator')", "Simulator", id="app.mode-simulator",
+                tooltip="model-check both call orders for an era and architecture"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("Q,ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="app.screenshot"),
@@ -38,6 +41,7 @@ class WorkbenchApp(App[None]):
         self.rev = rev
         # Modes are added per instance because each screen needs the repository.
         self.add_mode("history", lambda: HistoryScreen(repo, rev))
+        self.add_mode("simulator", SimulatorScreen)
         self.sub_title = "demo history" if repo.demo else str(repo.path)
 
     def on_mount(self) -> None:

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trace",
     "blame",
     "landmarks",
+    "sim",
     "tui",
     "screenshots",
 )

@@ -8,10 +8,14 @@ kernel log streams, so each carries a batch, not a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from history.model import Blame, Commit, CommitDetail, FunctionTrace, ResolvedLandmark
+
+if TYPE_CHECKING:  # the model loads only when the Simulator runs
+    from sim.result import CheckResult
 
 
 @dataclass
@@ -57,4 +61,30 @@ class HistoryFailed(Message):
     """A git query failed with a one-line reason (bad revision, missing file, ...)."""
 
     what: str
+    reason: str
+
+
+@dataclass
+class StatesExplored(Message):
+    """Progress of a running check; a newer one replaces an unprocessed older one."""
+
+    order: str
+    states: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatesExplored) and message.order == self.order
+
+
+@dataclass
+class CheckFinished(Message):
+    """One call order has been checked exhaustively."""
+
+    order: str
+    result: CheckResult
+
+
+@dataclass
+class CheckFailed(Message):
+    """A check could not run: bad profile (one line) or cancelled."""
+
     reason: str

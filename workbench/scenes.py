@@ -27,6 +27,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("history-trace", ("t",), about="git log -L of kvm_destroy_vm(), exact range"),
     Scene("history-blame", ("b",), about="blame of kvm_destroy_vm() at HEAD"),
     Scene("history-landmarks", ("L",), about="landmark commits resolved by Upstream: trailer"),
+    Scene("simulator", ("s",), about="s390 6.12, both call orders, first counterexample"),
 )
 
 BY_NAME = {scene.name: scene for scene in SCENES}

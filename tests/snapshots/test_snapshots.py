@@ -20,3 +20,17 @@ class TestHistory:
             await play(pilot, scene)
 
         assert snap_compare(make_app(), terminal_size=scene.size, run_before=run_before)
+
+
+class TestSimulator:
+    """The Simulator mode: default profile checked in both orders."""
+
+    @pytest.mark.parametrize("scene", [s for s in SCENES if s.name.startswith("simulator")],
+                             ids=lambda s: s.name)
+    def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """Verdict tables of both orders and the first failing claim's trace."""
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await play(pilot, scene)
+
+        assert snap_compare(make_app(), terminal_size=scene.size, run_before=run_before)

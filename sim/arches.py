@@ -1,0 +1,168 @@
+"""Provides the architecture tables: device kinds, fd layout and ``kvm_arch_destroy_vm`` steps.
+
+Each architecture is data (kernel-facts §4): the kvm_device kinds a typical VM of that
+architecture creates, whether each is destroy-style or release-style (and from which feature
+on), what its teardown frees and touches, the order of the process's file descriptors, and the
+steps of its ``kvm_arch_destroy_vm()``. A step or device that exists only in some eras names
+the feature it requires; nothing here tests a version number.
+
+Only model-relevant steps are listed (those that free or touch an object a claim can see);
+the others (``kvm_unshare_hyp``, ``gmap_remove``, ...) change no modelled state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.eras import Version
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceKind:
+    """A kvm_device type as one architecture's VM uses it."""
+
+    kind: str
+    ops: str
+    fact: str
+    destroy_fn: str
+    release_fn: str = ""
+    release_feature: str = ""
+    """Feature from which the kind is release-style ('' = always destroy-style)."""
+    requires: tuple[str, ...] = ()
+    toggle: str = ""
+    """Toggle that must be true for the kind to exist at all (uncertain device sets)."""
+    irqchip: bool = False
+    """vCPUs connect to it and keep a pointer into its state (vcpu->arch.mpic, ICP, ...)."""
+    irqchip_toggle: str = ""
+    """Toggle deciding whether vCPU teardown really dereferences that state."""
+    state: str = ""
+    """Device-private object freed with the device (openpic, ...), '' if none."""
+    frees_shell: bool = True
+    """False where destroy leaves the kvm_device itself allocated (F4.15)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchStep:
+    """One modelled step of an architecture's ``kvm_arch_destroy_vm()``."""
+
+    name: str
+    fact: str
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """One file descriptor of the VMM process, in fd order; 'vcpus' stands for all vCPU fds."""
+
+    name: str
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Arch:
+    """Everything architecture-specific the model needs."""
+
+    name: str
+    title: str
+    fact: str
+    files: tuple[FileSpec, ...]
+    devices: tuple[DeviceKind, ...]
+    steps: tuple[ArchStep, ...]
+    documented: tuple[Version, ...]
+    """Trees in which kernel-facts read this architecture's teardown."""
+    vfio: str = ""
+    """'mdev' (vfio_ap), 'pci' (a vfio-pci device) or '' (no VFIO device)."""
+    pv: bool = False
+    ioapic: bool = False
+
+
+_MPIC = DeviceKind("mpic", "kvm_mpic_ops", "F4.5", "mpic_destroy", irqchip=True,
+                   state="openpic", requires=("device-api",))
+_XICS = DeviceKind("xics", "kvm_xics_ops", "F4.6", "kvmppc_xics_free", "kvmppc_xics_release",
+                   "release-callback", requires=("device-api",), irqchip=True,
+                   irqchip_toggle="xics-icp-free-touches-device", state="xics-state")
+_FLIC = DeviceKind("flic", "kvm_flic_ops", "F4.12", "flic_destroy")
+_KVM_VFIO = DeviceKind("kvm-vfio", "kvm_vfio_ops", "F1.7", "kvm_vfio_destroy",
+                       "kvm_vfio_release", "kvm-vfio-release", requires=("kvm-vfio",))
+_VGIC = DeviceKind("vgic", "kvm_arm_vgic_v3_ops", "F4.9", "vgic_destroy")
+_ITS = DeviceKind("its", "kvm_arm_vgic_its_ops", "F4.10", "vgic_its_destroy", state="its")
+_AIA = DeviceKind("aia", "kvm_riscv_aia_device_ops", "F4.14", "aia_destroy",
+                  requires=("riscv-aia",))
+_EIOINTC = DeviceKind("eiointc", "kvm_eiointc_dev_ops", "F4.15", "kvm_eiointc_destroy",
+                      toggle="loongarch-irqchip-devices", irqchip=True,
+                      irqchip_toggle="loongarch-vcpu-uses-irqchip", state="eiointc-state",
+                      frees_shell=False)
+
+_BOTH: tuple[Version, ...] = ((6, 1), (6, 12))
+
+ARCHES: dict[str, Arch] = {
+    arch.name: arch
+    for arch in (
+        Arch(
+            "s390", "s390 (FLIC, kvm-vfio, vfio_ap, PV)", "F4.11",
+            files=(FileSpec("vm"), FileSpec("dev:flic"), FileSpec("vcpus"),
+                   FileSpec("vfio-container", ("vfio-ap",)), FileSpec("vfio-group", ("vfio-ap",)),
+                   FileSpec("dev:kvm-vfio", ("vfio-ap",)), FileSpec("mdev", ("vfio-ap",))),
+            devices=(_FLIC, DeviceKind("kvm-vfio", "kvm_vfio_ops", "F1.7", "kvm_vfio_destroy",
+                                       "kvm_vfio_release", "kvm-vfio-release",
+                                       requires=("kvm-vfio", "vfio-ap"))),
+            steps=(ArchStep("kvm_destroy_vcpus", "F4.11"),
+                   ArchStep("kvm_s390_gisa_destroy", "F7.7"),
+                   ArchStep("kvm_s390_pv_deinit_vm", "F7.1", ("pv",), ("pv-async-cleanup",)),
+                   ArchStep("kvm_s390_pv_deinit_cleanup_all", "F7.6", ("pv", "pv-async-cleanup")),
+                   ArchStep("mmu_notifier_unregister", "F7.4", ("pv", "pv-mmu-notifier")),
+                   ArchStep("free_sie_page2", "F6.4")),
+            documented=_BOTH, vfio="mdev", pv=True,
+        ),
+        Arch(
+            "x86", "x86 (kvm-vfio only; PIC/IOAPIC are not kvm_devices)", "F4.1",
+            files=(FileSpec("vm"), FileSpec("vcpus"), FileSpec("vfio-container"),
+                   FileSpec("vfio-group"), FileSpec("dev:kvm-vfio"), FileSpec("vfio-dev")),
+            devices=(_KVM_VFIO,),
+            steps=(ArchStep("kvm_destroy_vcpus", "F2.8", ("x86-vcpus-first",)),
+                   ArchStep("kvm_pic_destroy", "F4.1"),
+                   ArchStep("kvm_ioapic_destroy", "F4.1"),
+                   ArchStep("kvm_destroy_vcpus", "F4.1", (), ("x86-vcpus-first",))),
+            documented=_BOTH, vfio="pci", ioapic=True,
+        ),
+        Arch(
+            "powerpc-e500", "powerpc e500 (in-kernel MPIC)", "F4.5",
+            files=(FileSpec("vm"), FileSpec("vcpus"), FileSpec("dev:mpic", ("device-api",))),
+            devices=(_MPIC,),
+            steps=(ArchStep("kvm_destroy_vcpus", "F4.5"),
+                   ArchStep("kvmppc_core_destroy_vm", "F4.3")),
+            documented=_BOTH,
+        ),
+        Arch(
+            "powerpc-book3s", "powerpc Book3S (XICS/XIVE)", "F4.6",
+            files=(FileSpec("vm"), FileSpec("vcpus"), FileSpec("dev:xics", ("device-api",))),
+            devices=(_XICS,),
+            steps=(ArchStep("kvm_destroy_vcpus", "F4.4"),
+                   ArchStep("kvmppc_core_destroy_vm", "F4.6")),
+            documented=_BOTH,
+        ),
+        Arch(
+            "arm64", "arm64 (vGIC v3, ITS)", "F4.8",
+            files=(FileSpec("vm"), FileSpec("vcpus"), FileSpec("dev:vgic"), FileSpec("dev:its")),
+            devices=(_VGIC, _ITS),
+            steps=(ArchStep("kvm_vgic_destroy", "F4.8"), ArchStep("kvm_destroy_vcpus", "F4.8")),
+            documented=_BOTH,
+        ),
+        Arch(
+            "riscv", "RISC-V (AIA)", "F4.14",
+            files=(FileSpec("vm"), FileSpec("vcpus"), FileSpec("dev:aia")),
+            devices=(_AIA,),
+            steps=(ArchStep("kvm_destroy_vcpus", "F4.14"),
+                   ArchStep("kvm_riscv_aia_destroy_vm", "F4.14", ("riscv-aia",))),
+            documented=_BOTH,
+        ),
+        Arch(
+            "loongarch", "LoongArch (irqchip devices only with a toggle)", "F4.15",
+            files=(FileSpec("vm"), FileSpec("vcpus"), FileSpec("dev:eiointc")),
+            devices=(_EIOINTC,),
+            steps=(ArchStep("kvm_destroy_vcpus", "F4.15"),),
+            documented=((6, 12),),
+        ),
+    )
+}

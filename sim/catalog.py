@@ -1,0 +1,123 @@
+"""Provides the rule catalogue and the Event a transition is labelled with.
+
+Every transition of the model is an instance of one rule here: a user event (a close, an
+ioctl, a kill), a guest action, a deterministic kernel step, or asynchronous kernel work. A rule
+names the kernel function it stands for and the kernel fact it rests on, so that a trace reads
+in kernel vocabulary and every step can be checked against kernel-facts.md. Rules whose
+function depends on data (a device's ``ops->destroy``, an architecture's teardown step) take
+function and fact from that data entry, which cites its own fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.facts import commit_of
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One kind of transition."""
+
+    key: str
+    name: str
+    """Event name; ``{0}`` is replaced by the rule's target (a fd, device, step)."""
+    function: str
+    """Kernel function it stands for; ``{0}`` as in name."""
+    fact: str
+    kind: str
+    """'user', 'guest', 'kernel' or 'async'."""
+    event: str = ""
+    """The name ``--exclude`` uses to switch this (user/guest/async) rule off."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The label of one transition: what happened, in kernel terms, and what it touched."""
+
+    name: str
+    function: str
+    fact: str
+    kind: str
+    target: str = ""
+    detail: str = ""
+    accesses: frozenset[str] = frozenset()
+    """Objects the step dereferences (a freed one is a use-after-free)."""
+    frees: frozenset[str] = frozenset()
+    marks: frozenset[str] = frozenset()
+    """What the step did, for claims: 'pv_config_destroyed', 'mpic_disconnect', ..."""
+    reads: frozenset[str] = frozenset()
+    """Toggles whose value the step read."""
+
+    @property
+    def commit(self) -> str:
+        """The commit of the fact the step rests on ('' if the dossier names none)."""
+        return commit_of(self.fact)
+
+
+_RULES = (
+    Rule("close-vm", "close(VM fd)", "kvm_vm_release", "F8.20", "user", "close"),
+    Rule("close-vcpus", "close(vCPU fds)", "kvm_vcpu_release", "F8.20", "user", "close"),
+    Rule("close-device", "close({0} device fd)", "kvm_device_release", "F3.7", "user", "close"),
+    Rule("close-container", "close(VFIO container fd)", "vfio_fops_release", "F5.4", "user",
+         "close"),
+    Rule("close-group", "close(VFIO group fd)", "vfio_group_fops_release", "F5.6", "user",
+         "close"),
+    Rule("close-mdev", "close(vfio_ap mdev fd)", "vfio_ap_mdev_close_device", "F6.1", "user",
+         "close"),
+    Rule("close-mdev-notifier", "close(vfio_ap mdev fd)", "vfio_ap_mdev_release", "F5.1",
+         "user", "close"),
+    Rule("close-vfio-dev", "close(vfio-pci device fd)", "vfio_device_fops_release", "F5.3",
+         "user", "close"),
+    Rule("group-del", "ioctl(KVM_DEV_VFIO_GROUP_DEL)", "kvm_vfio_file_del → vfio_file_set_kvm",
+         "F5.4", "user", "KVM_DEV_VFIO_GROUP_DEL"),
+    Rule("group-del-notifier", "ioctl(KVM_DEV_VFIO_GROUP_DEL)",
+         "kvm_vfio_group_del → vfio_group_set_kvm(NULL) → vfio_ap notifier", "F0.2", "user",
+         "KVM_DEV_VFIO_GROUP_DEL"),
+    Rule("device-reset", "ioctl(VFIO_DEVICE_RESET)", "vfio_ap_mdev_reset_queues", "F6.8",
+         "user", "VFIO_DEVICE_RESET"),
+    Rule("pv-disable", "ioctl(KVM_PV_DISABLE)", "kvm_s390_handle_pv → kvm_s390_cpus_from_pv",
+         "F7.3", "user", "KVM_PV_DISABLE"),
+    Rule("pv-prepare", "ioctl(KVM_PV_ASYNC_CLEANUP_PREPARE)",
+         "kvm_s390_handle_pv → kvm_s390_cpus_from_pv", "F7.3", "user",
+         "KVM_PV_ASYNC_CLEANUP_PREPARE"),
+    Rule("pv-perform", "ioctl(KVM_PV_ASYNC_CLEANUP_PERFORM)", "kvm_s390_pv_deinit_aside_vm",
+         "F7.3", "user", "KVM_PV_ASYNC_CLEANUP_PERFORM"),
+    Rule("kill", "kill(SIGKILL)", "do_exit", "F7.5", "user", "kill"),
+    Rule("guest-aqic", "guest PQAP(AQIC): enable queue interrupts",
+         "handle_pqap → vfio_ap_irq_enable", "F6.7", "guest", "guest-aqic"),
+    Rule("guest-bind", "guest BAPQ: bind queues", "ap_bapq (guest se_bind)", "F6.9", "guest",
+         "guest-bind"),
+    Rule("guest-associate", "guest AAPQ: associate queues", "ap_aapq (guest se_associate)",
+         "F6.9", "guest", "guest-associate"),
+    Rule("guest-unbind", "guest RAPQ(F=1): unbind queues", "ap_rapq (guest se_bind=0)", "F6.9",
+         "guest", "guest-unbind"),
+    Rule("guest-nested", "guest enters nested (L2) mode", "nested VMX/SVM state", "F2.8",
+         "guest", "guest-nested"),
+    Rule("exit-mm", "exit_mm", "exit_mm → mmput → exit_mmap → mmu_notifier_release", "F7.5",
+         "kernel"),
+    Rule("pv-release", "PV mmu_notifier release",
+         "kvm_s390_pv_mmu_notifier_release → kvm_s390_cpus_from_pv", "F7.4", "kernel"),
+    Rule("pv-fast", "Destroy Secure Configuration Fast", "kvm_s390_pv_deinit_vm_fast", "F7.2",
+         "kernel"),
+    Rule("pv-deinit", "Destroy Secure Configuration", "kvm_s390_pv_deinit_vm", "F7.1",
+         "kernel"),
+    Rule("pv-cleanup-all", "Destroy Secure Configuration(s)", "kvm_s390_pv_deinit_cleanup_all",
+         "F7.6", "kernel"),
+    Rule("pv-set-aside", "set aside the secure configuration", "kvm_s390_pv_set_aside",
+         "F7.3", "kernel"),
+    Rule("fput", "exit_task_work: __fput({0})", "{0}", "F7.5", "kernel"),
+    Rule("exit-done", "process exits", "do_exit → exit_notify", "F7.5", "kernel"),
+    Rule("vm-step", "kvm_destroy_vm: {0}", "{0}", "F2.6", "kernel"),
+    Rule("arch-step", "kvm_arch_destroy_vm: {0}", "{0}", "F4.11", "kernel"),
+    Rule("device-destroy", "kvm_destroy_devices: ops->destroy({0})", "{0}", "F1.3", "kernel"),
+    Rule("device-put", "kvm_device_put: ops->destroy({0})", "{0}", "F1.3", "kernel"),
+    Rule("eoi-work", "IOAPIC EOI work runs", "kvm_ioapic_eoi_inject_work", "F2.8", "async",
+         "eoi-work"),
+)
+
+#: Rule key -> rule.
+RULES: dict[str, Rule] = {rule.key: rule for rule in _RULES}
+
+#: Names ``--exclude`` accepts (user, guest and asynchronous events).
+EXCLUDABLE: tuple[str, ...] = tuple(dict.fromkeys(rule.event for rule in _RULES if rule.event))

@@ -1,0 +1,324 @@
+"""Provides the Profile: the data that decides every kernel reaction of one model run.
+
+A profile is an architecture, a kernel era (its feature set, sim.eras), the call order of
+``kvm_destroy_vm()`` (``current``, ``reversed`` — the RFC — or an explicit ``--steps`` list),
+the toggles (sim.toggles), the population sizes, the claims to check and the user events to
+leave out. It validates itself when it is built, like a state machine definition does: every
+problem (unknown step, missing step, unknown toggle or value, unknown or duplicate claim,
+unknown event or feature, a rule citing a fact id kernel-facts does not have) is collected and
+raised as one ProfileError, so the user fixes everything in one go.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sim.arches import ARCHES, Arch, DeviceKind
+from sim.catalog import EXCLUDABLE, RULES
+from sim.eras import (
+    FEATURE_BY_NAME,
+    FEATURES,
+    NEWEST,
+    OLDEST,
+    Version,
+    features_for,
+    format_version,
+    parse_era,
+)
+from sim.errors import ProfileError, SimError
+from sim.facts import FACTS
+from sim.toggles import TOGGLE_BY_NAME, TOGGLES
+
+
+@dataclass(frozen=True, slots=True)
+class VmStep:
+    """One modelled step of the generic ``kvm_destroy_vm()`` (F2.1, F2.6)."""
+
+    name: str
+    fact: str
+    requires: tuple[str, ...] = ()
+
+
+VM_STEPS: tuple[VmStep, ...] = (
+    VmStep("kvm_arch_sync_events", "F1.6", ("sync-events",)),
+    VmStep("kvm_arch_pre_destroy_vm", "F2.4", ("pre-destroy-hook",)),
+    VmStep("kvm_io_bus_destroy", "F3.3"),
+    VmStep("kvm_arch_destroy_vm", "F2.6"),
+    VmStep("kvm_destroy_devices", "F1.3", ("destroy-devices",)),
+    VmStep("kvm_arch_free_vm", "F2.6"),
+)
+VM_STEP_BY_NAME: dict[str, VmStep] = {step.name: step for step in VM_STEPS}
+
+ORDERS = ("current", "reversed")
+
+#: Features whose boundary matters to an architecture's rules (for the notes of a run).
+_RELEVANT: dict[str, tuple[str, ...]] = {
+    "s390": ("kvm-vfio", "vfio-ap", "vfio-ap-kvm-ref", "pv", "set-kvm-notifier",
+             "pv-mmu-notifier", "destroy-fast", "pv-async-cleanup", "kvm-vfio-release",
+             "vfio-core-kvm-ref", "guest-se-bind", "reset-unbounded", "pv-ap"),
+    "x86": ("kvm-vfio", "kvm-vfio-release", "vfio-core-kvm-ref", "x86-vcpus-first",
+            "x86-eoi-cancel"),
+    "riscv": ("riscv-aia",),
+}
+_COMMON = ("device-api", "device-refcount", "destroy-devices", "destroy-devices-comment",
+           "release-callback")
+
+
+def excludable_events() -> tuple[str, ...]:
+    """Event names ``--exclude`` accepts: the rules' names, and ``close:<fd>`` per fd kind."""
+    closes = (f"close:{spec.name}" for arch in ARCHES.values() for spec in arch.files)
+    return (*EXCLUDABLE, *dict.fromkeys(closes))
+
+
+def era_steps(features: frozenset[str]) -> tuple[str, ...]:
+    """The era's ``kvm_destroy_vm`` step list in the kernel's (current) order."""
+    return tuple(step.name for step in VM_STEPS if set(step.requires) <= features)
+
+
+def ordered_steps(features: frozenset[str], order: str) -> tuple[str, ...]:
+    """The step list for ``current`` or ``reversed`` (the RFC: devices before arch destroy)."""
+    steps = list(era_steps(features))
+    if order == "reversed" and "kvm_destroy_devices" in steps:
+        i, j = steps.index("kvm_arch_destroy_vm"), steps.index("kvm_destroy_devices")
+        steps[i], steps[j] = steps[j], steps[i]
+    return tuple(steps)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Everything one search needs; derived fields are computed and checked on construction."""
+
+    arch: str
+    era: Version
+    order: str
+    """'current', 'reversed' or 'custom' (an explicit step list)."""
+    steps: tuple[str, ...]
+    """kvm_destroy_vm() steps in the order this profile runs them."""
+    features: frozenset[str]
+    toggles: tuple[tuple[str, str], ...] = ()
+    """(name, value) pairs overriding the defaults."""
+    vcpus: int = 2
+    queues: int = 2
+    claims: tuple[str, ...] = ()
+    """Claim ids to check; () means every claim."""
+    excluded: frozenset[str] = frozenset()
+    """User/guest/async event names left out of the search (``--exclude``)."""
+    arch_steps: tuple[str, ...] = field(init=False)
+    files: tuple[str, ...] = field(init=False)
+    devices: tuple[str, ...] = field(init=False)
+    irqchip: str = field(init=False)
+    vfio_present: bool = field(init=False)
+    init_reads: frozenset[str] = field(init=False)
+    notes: tuple[str, ...] = field(init=False)
+    _toggles: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        problems = _problems(self)
+        if problems:
+            raise ProfileError(problems)
+        arch = ARCHES[self.arch]
+        values = {t.name: t.default for t in TOGGLES} | dict(self.toggles)
+        reads: set[str] = set()
+        kinds = []
+        for kind in arch.devices:
+            if kind.toggle:
+                reads.add(kind.toggle)
+            if _device_present(kind, self.features, values):
+                kinds.append(kind.kind)
+        files = tuple(spec.name for spec in arch.files
+                      if set(spec.requires) <= self.features
+                      and (not spec.name.startswith("dev:") or spec.name[4:] in kinds))
+        irqchip = next((k.kind for k in arch.devices if k.irqchip and k.kind in kinds), "")
+        vfio = bool(arch.vfio) and (arch.vfio != "mdev" or "vfio-ap" in self.features)
+        setter = object.__setattr__
+        setter(self, "_toggles", values)
+        setter(self, "arch_steps", tuple(step.name for step in arch.steps
+                                         if set(step.requires) <= self.features
+                                         and not set(step.excludes) & self.features))
+        setter(self, "devices", tuple(kinds))
+        setter(self, "files", files)
+        setter(self, "irqchip", irqchip)
+        setter(self, "vfio_present", vfio)
+        setter(self, "init_reads", frozenset(reads))
+        setter(self, "notes", _notes(self, arch))
+
+    @property
+    def arch_spec(self) -> Arch:
+        """The architecture table entry."""
+        return ARCHES[self.arch]
+
+    def toggle(self, name: str) -> str:
+        """A toggle's value in this profile (its default unless overridden)."""
+        return self._toggles[name]
+
+    def toggle_values(self) -> dict[str, str]:
+        """Every toggle with its value."""
+        return dict(self._toggles)
+
+    def device_kind(self, kind: str) -> DeviceKind:
+        """The device table entry of a kind this VM has."""
+        return next(k for k in self.arch_spec.devices if k.kind == kind)
+
+    def style(self, kind: str) -> str:
+        """'refcount', 'release' or 'destroy': how a device of this kind is freed in this era."""
+        if "device-refcount" in self.features:
+            return "refcount"
+        spec = self.device_kind(kind)
+        if spec.release_feature and spec.release_feature in self.features \
+                and "release-callback" in self.features:
+            return "release"
+        return "destroy"
+
+    def claim_ids(self) -> tuple[str, ...]:
+        """The claims this run checks."""
+        from sim.claims import CLAIM_IDS
+
+        return self.claims or CLAIM_IDS
+
+    def label(self) -> str:
+        """e.g. ``s390 6.12 reversed``."""
+        return f"{self.arch} {format_version(self.era)} {self.order}"
+
+
+def _device_present(kind: DeviceKind, features: frozenset[str], toggles: Mapping[str, str]
+                    ) -> bool:
+    return set(kind.requires) <= features and (not kind.toggle or toggles[kind.toggle] == "true")
+
+
+def _problems(profile: Profile) -> list[str]:
+    """Everything wrong with a profile, as one list."""
+    from sim.claims import CLAIM_IDS, CLAIMS, registry_problems
+
+    problems: list[str] = registry_problems()
+    if profile.arch not in ARCHES:
+        problems.append(f"unknown arch {profile.arch!r} (known: {', '.join(ARCHES)})")
+    if not OLDEST <= profile.era <= NEWEST:
+        problems.append(f"era {format_version(profile.era)} outside 3.9..6.18")
+    if profile.vcpus < 1:
+        problems.append(f"vcpus must be at least 1 (got {profile.vcpus})")
+    if profile.queues < 0:
+        problems.append(f"queues must not be negative (got {profile.queues})")
+    if profile.order not in (*ORDERS, "custom"):
+        problems.append(f"unknown order {profile.order!r} (current, reversed or --steps)")
+    for name in sorted(profile.features - FEATURE_BY_NAME.keys()):
+        problems.append(f"unknown feature {name!r}")
+    known = era_steps(profile.features)
+    counts = Counter(profile.steps)
+    for name in profile.steps:
+        if name not in VM_STEP_BY_NAME:
+            problems.append(f"unknown step {name!r}")
+        elif name not in known:
+            problems.append(f"step {name!r} does not exist in this era")
+    for name, count in sorted(counts.items()):
+        if count > 1:
+            problems.append(f"duplicate step {name!r}")
+    missing = [name for name in known if name not in counts]
+    if missing:
+        problems.append("missing step(s) " + ", ".join(missing))
+    for name, value in profile.toggles:
+        toggle = TOGGLE_BY_NAME.get(name)
+        if toggle is None:
+            problems.append(f"unknown toggle {name!r}")
+        elif value not in toggle.values:
+            problems.append(f"toggle {name}={value!r}: expected {'|'.join(toggle.values)}")
+    for claim_id, count in Counter(profile.claims).items():
+        if claim_id not in CLAIM_IDS:
+            problems.append(f"unknown claim {claim_id!r}")
+        elif count > 1:
+            problems.append(f"duplicate claim {claim_id!r}")
+    known_events = excludable_events()
+    for name in sorted(profile.excluded - set(known_events)):
+        problems.append(f"unknown event {name!r} (excludable: {', '.join(known_events)})")
+    problems.extend(unknown_facts(_cited_facts(CLAIMS)))
+    return problems
+
+
+def _cited_facts(claims: Iterable[object]) -> Iterable[tuple[str, str]]:
+    """(where, fact id) for every rule of the model."""
+    for feature in FEATURES:
+        yield f"feature {feature.name}", feature.fact
+    for arch in ARCHES.values():
+        yield f"arch {arch.name}", arch.fact
+        for step in arch.steps:
+            yield f"arch step {arch.name}/{step.name}", step.fact
+        for kind in arch.devices:
+            yield f"device {arch.name}/{kind.kind}", kind.fact
+    for vm_step in VM_STEPS:
+        yield f"step {vm_step.name}", vm_step.fact
+    for toggle in TOGGLES:
+        yield f"toggle {toggle.name}", toggle.fact
+    for rule in RULES.values():
+        yield f"rule {rule.key}", rule.fact
+    for claim in claims:
+        for fact_id in getattr(claim, "facts", ()):
+            yield f"claim {getattr(claim, 'id', '?')}", fact_id
+
+
+def unknown_facts(cited: Iterable[tuple[str, str]]) -> list[str]:
+    """One problem per citation of a fact id that kernel-facts.md does not have."""
+    return [f"{where} cites unknown fact {fact_id!r}" for where, fact_id in cited
+            if fact_id not in FACTS]
+
+
+def _notes(profile: Profile, arch: Arch) -> tuple[str, ...]:
+    notes = []
+    if profile.era not in arch.documented:
+        docs = ", ".join(f"[{format_version(v)}]" for v in arch.documented)
+        notes.append(f"kernel-facts §4 reads {arch.name} teardown only in {docs}; era "
+                     f"{format_version(profile.era)} applies the same feature rules")
+    if profile.order == "reversed" and "kvm_destroy_devices" not in profile.steps:
+        notes.append("no kvm_destroy_devices() in this era: 'reversed' equals 'current'")
+    relevant = (*_COMMON, *_RELEVANT.get(profile.arch, ()))
+    for name in relevant:
+        feature = FEATURE_BY_NAME[name]
+        if feature.unverified and feature.near(profile.era) \
+                and (name in profile.features or not feature.everywhere):
+            notes.append(f"{name}: {feature.unverified}")
+    return tuple(notes)
+
+
+def build_profile(
+    arch: str,
+    era: str | Version,
+    *,
+    order: str = "current",
+    steps: Sequence[str] | None = None,
+    vcpus: int = 2,
+    queues: int = 2,
+    toggles: Mapping[str, str] | None = None,
+    features: Mapping[str, bool] | None = None,
+    claims: Sequence[str] = (),
+    exclude: Iterable[str] = (),
+) -> Profile:
+    """Build (and validate) a profile from user-level choices.
+
+    Args:
+        arch: an ARCHES key.
+        era: "X.Y" or (X, Y); the feature set is derived from it (sim.eras).
+        order: "current" or "reversed"; ignored when ``steps`` is given ("custom").
+        steps: an explicit kvm_destroy_vm step list (a permutation of the era's steps).
+        toggles: overrides of toggle defaults.
+        features: per-feature overrides of the era's set (a what-if, e.g. 6.1 + destroy-fast).
+        claims: claim ids to check (default: all).
+        exclude: user/guest/async event names to leave out.
+
+    Raises:
+        SimError: the era is not a known release.
+        ProfileError: anything else; one error listing every problem.
+    """
+    version = parse_era(era) if isinstance(era, str) else era
+    feature_set = set(features_for(version))
+    for name, on in (features or {}).items():
+        (feature_set.add if on else feature_set.discard)(name)
+    frozen = frozenset(feature_set)
+    if steps is not None:
+        chosen, order = tuple(steps), "custom"
+    elif order in ORDERS:
+        chosen = ordered_steps(frozen, order)
+    else:
+        raise SimError(f"unknown order {order!r} (current, reversed or both)")
+    return Profile(arch=arch, era=version, order=order, steps=chosen, features=frozen,
+                   toggles=tuple(sorted((toggles or {}).items())), vcpus=vcpus,
+                   queues=queues, claims=tuple(claims), excluded=frozenset(exclude))

@@ -1,0 +1,130 @@
+"""Provides plain-text renderings of check results and of the model's tables.
+
+The CLI prints these; the Simulator screen renders the same result objects its own way. No
+colour, no terminal library: a compact table per run, then every failing claim's shortest
+trace, numbered, in kernel vocabulary, with the fact (and commit) of each step and its diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sim.claims import CLAIMS
+from sim.eras import FEATURES, format_version
+from sim.result import CheckResult, ClaimResult, TraceStep
+from sim.toggles import TOGGLES
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
+    """Left-aligned columns separated by two spaces."""
+    widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+             .rstrip() for row in (header, *rows)]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return lines
+
+
+def verdict_text(result: ClaimResult) -> str:
+    """'holds', 'FAILS', 'holds (vacuous)', 'holds (comment absent)'."""
+    if result.verdict == "fails":
+        return "FAILS"
+    if not result.present:
+        return f"{result.verdict} (comment absent)"
+    if result.vacuous:
+        return f"{result.verdict} (vacuous)"
+    return result.verdict
+
+
+def render_run(result: CheckResult) -> list[str]:
+    """The summary table of one run, then each failing claim's trace."""
+    profile, stats = result.profile, result.stats
+    reduction = f"{result.reduction} reduction" + (
+        f", cutoff {result.cutoff}" if result.reduction == "counter" else "")
+    changed = {name: value for name, value in profile.toggles}
+    lines = [
+        f"== {profile.arch} {format_version(profile.era)}  order {profile.order}  "
+        f"V={profile.vcpus} Q={profile.queues}  ({reduction})",
+        "kvm_destroy_vm: " + " → ".join(profile.steps),
+        f"{stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth},"
+        f" {stats.seconds:.2f} s",
+    ]
+    if changed:
+        lines.append("toggles set: " + ", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
+    if profile.excluded:
+        lines.append("excluded events: " + ", ".join(sorted(profile.excluded)))
+    lines.extend(f"note: {note}" for note in profile.notes)
+    rows = [(claim.id, verdict_text(claim), str(len(claim.trace)) if claim.trace else "-",
+             claim.reason or "-") for claim in result.claims]
+    lines.append("")
+    lines.extend(table(rows, ("claim", "verdict", "steps", "why")))
+    held = sorted({name for claim in result.claims if claim.verdict == "holds"
+                   for name in claim.assumes})
+    if held:
+        lines.append("holding verdicts assume: " + ", ".join(held))
+    for claim in result.claims:
+        if claim.verdict == "fails":
+            lines.append("")
+            lines.extend(render_trace(claim))
+    return lines
+
+
+def render_trace(claim: ClaimResult) -> list[str]:
+    """A failing claim's shortest counterexample, one numbered step per kernel event."""
+    lines = [f"{claim.id} FAILS — shortest counterexample, {len(claim.trace)} steps",
+             f"  claim: {claim.title}",
+             "  assumes: " + (", ".join(claim.assumes) or "nothing")]
+    for step in claim.trace:
+        lines.extend(render_step(step))
+    lines.append(f"      ⇒ {claim.reason}")
+    return lines
+
+
+def render_step(step: TraceStep) -> list[str]:
+    """One trace step: event, kernel function, fact (commit), then its diff."""
+    event = step.event
+    fact = event.fact + (f" {event.commit[:12]}" if event.commit else "")
+    lines = [f"  {step.index:>2}. {event.name}", f"      {event.function}  [{fact}]"]
+    if event.detail:
+        lines.append(f"      {event.detail}")
+    for change in step.changes:
+        after = change.delta or change.after
+        shown = after if change.delta else f"{change.before} → {after}"
+        lines.append(f"      {change.field}: {shown}")
+    touched = sorted(event.accesses)
+    if touched:
+        lines.append("      touches: " + ", ".join(touched))
+    return lines
+
+
+def render_runs(results: Iterable[CheckResult]) -> str:
+    """Every run, separated by a blank line."""
+    return "\n\n".join("\n".join(render_run(result)) for result in results)
+
+
+def render_features() -> str:
+    """``sim --list-features``: feature, since, until, backports, fact, commit."""
+    rows = []
+    for feature in FEATURES:
+        rows.append((
+            feature.name,
+            format_version(feature.since) if feature.since else "-",
+            format_version(feature.until) if feature.until else "-",
+            ", ".join(format_version(v) + ".y" for v in feature.backports) or "-",
+            feature.fact,
+            feature.commit[:12] or "-",
+            feature.title + (" [UNVERIFIED boundary]" if feature.unverified else ""),
+        ))
+    return "\n".join(table(rows, ("feature", "since", "until", "stable", "fact", "commit",
+                                  "what")))
+
+
+def render_claims() -> str:
+    """``sim --list-claims``: id, facts, statement."""
+    rows = [(claim.id, ", ".join(claim.facts), claim.title) for claim in CLAIMS]
+    return "\n".join(table(rows, ("claim", "facts", "statement")))
+
+
+def render_toggles() -> str:
+    """``sim --list-toggles``: name, default, values, fact, question."""
+    rows = [(t.name, t.default, "|".join(t.values), t.fact, t.question) for t in TOGGLES]
+    return "\n".join(table(rows, ("toggle", "default", "values", "fact", "assumption")))

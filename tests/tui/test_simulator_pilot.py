@@ -1,0 +1,66 @@
+"""Pilot test of the Simulator: pick a profile, run both orders, step a trace, follow a link."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Select, Static
+
+from workbench.app import make_app
+from workbench.scenes import settle
+from workbench.screens.history import HistoryScreen
+from workbench.screens.simulator import SimulatorScreen
+
+
+async def test_pick_run_step_and_open_history() -> None:
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SimulatorScreen)
+        # pick powerpc-e500 at 6.1 and run: the swap is a use-after-free there (F4.5)
+        screen.query_one("#arch", Select).value = "powerpc-e500"
+        era = screen.query_one("#era", Input)
+        era.value = ""
+        era.focus()
+        await pilot.press(*"6.1", "enter")
+        await settle(pilot)
+        assert screen.results["current"].claim("no-uaf").verdict == "holds"
+        reversed_no_uaf = screen.results["reversed"].claim("no-uaf")
+        assert reversed_no_uaf.verdict == "fails" and reversed_no_uaf.trace
+        # choose no-uaf in the reversed table: its trace fills the steps table
+        claims = screen.query_one("#claims-reversed", DataTable)
+        claims.focus()
+        row = [str(claims.get_row_at(i)[0]) for i in range(claims.row_count)].index("no-uaf")
+        claims.move_cursor(row=row)
+        await settle(pilot)
+        steps = screen.query_one("#steps", DataTable)
+        assert steps.row_count == len(reversed_no_uaf.trace)
+        steps.focus()
+        await pilot.press(*["down"] * (steps.row_count - 1))
+        await settle(pilot)
+        last = reversed_no_uaf.trace[-1]
+        assert last.event.name in str(screen.query_one("#step-body", Static).render())
+        # enter opens the history of the function the step stands for
+        await pilot.press("enter")
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        assert history.function == last.event.function
+
+
+async def test_bad_era_is_one_line_not_a_crash() -> None:
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SimulatorScreen)
+        era = screen.query_one("#era", Input)
+        era.value = ""
+        era.focus()
+        await pilot.press(*"2.0", "enter")
+        await settle(pilot)
+        status = str(screen.query_one("#sim-status", Static).render())
+        assert "'2.0' is not a release" in status

@@ -1,0 +1,138 @@
+"""Provides ``kvm-workbench sim``: the teardown model checker from the command line.
+
+One run per call order requested (``--order both`` gives ``current`` and ``reversed``, the
+RFC); each prints a compact table and the shortest counterexample of every failing claim, or
+with ``--json`` one object ``{"runs": [...]}`` built by ``CheckResult.to_json()`` — the same
+result objects the Simulator screen shows. Exit status: 0 ran; 1 with ``--check`` when a claim
+fails; 2 bad input (a SimError/ProfileError, printed on one line by workbench.cli).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from sim.errors import SimError
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``sim``."""
+    parser = subparsers.add_parser(
+        "sim", help="model-check VM teardown in both call orders",
+        description="Exhaustively explore VM teardown (fd closes, ioctls, kill at every point)"
+        " for one architecture and kernel era, and judge each claim.")
+    parser.add_argument("--arch", default="s390", help="s390, x86, powerpc-e500,"
+                        " powerpc-book3s, arm64, riscv, loongarch (default s390)")
+    parser.add_argument("--era", default="6.12", help="kernel release X.Y, 3.9..6.18"
+                        " (6.1 and 6.12 are the stable trees kernel-facts read)")
+    parser.add_argument("--order", choices=("current", "reversed", "both"), default=None,
+                        help="kvm_destroy_vm() order (default both)")
+    parser.add_argument("--steps", default=None,
+                        help="explicit kvm_destroy_vm() step list, comma-separated")
+    parser.add_argument("--vcpus", type=int, default=2, help="vCPUs (default 2)")
+    parser.add_argument("--queues", type=int, default=4, help="AP queues of the mdev (s390)")
+    parser.add_argument("--claim", action="append", default=[], metavar="ID",
+                        help="check only this claim (repeatable)")
+    parser.add_argument("--toggle", action="append", default=[], metavar="NAME=VALUE",
+                        help="set an assumption (repeatable; see --list-toggles)")
+    parser.add_argument("--feature", action="append", default=[], metavar="NAME=on|off",
+                        help="override one feature of the era (a what-if; repeatable)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="EVENT",
+                        help="leave a user/guest event out, e.g. KVM_PV_DISABLE (repeatable)")
+    parser.add_argument("--reduction", choices=("counter", "symmetry", "none"),
+                        default="counter", help="state reduction (default counter)")
+    parser.add_argument("--cutoff", type=int, default=2, help="counter abstraction cap")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a claim fails")
+    parser.add_argument("--list-features", action="store_true", help="list the era features")
+    parser.add_argument("--list-claims", action="store_true", help="list the claims")
+    parser.add_argument("--list-toggles", action="store_true", help="list the toggles")
+    parser.set_defaults(func=run)
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise SimError(f"--{what} {item!r}: expected NAME=VALUE")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _features(items: list[str]) -> dict[str, bool]:
+    out = {}
+    for name, value in _pairs(items, "feature").items():
+        if value not in ("on", "off", "true", "false"):
+            raise SimError(f"--feature {name}={value}: expected on or off")
+        out[name] = value in ("on", "true")
+    return out
+
+
+def _lists(args: argparse.Namespace) -> int | None:
+    from sim import render
+    from sim.claims import CLAIMS
+    from sim.eras import FEATURES, format_version
+    from sim.toggles import TOGGLES
+
+    if not (args.list_features or args.list_claims or args.list_toggles):
+        return None
+    if args.json:
+        data: dict[str, Any] = {}
+        if args.list_features:
+            data["features"] = [{
+                "feature": f.name, "since": format_version(f.since) if f.since else None,
+                "until": format_version(f.until) if f.until else None,
+                "backports": [format_version(v) for v in f.backports], "fact": f.fact,
+                "commit": f.commit, "title": f.title, "unverified": f.unverified,
+            } for f in FEATURES]
+        if args.list_claims:
+            data["claims"] = [{"id": c.id, "title": c.title, "facts": list(c.facts),
+                               "comment": c.comment} for c in CLAIMS]
+        if args.list_toggles:
+            data["toggles"] = [{"name": t.name, "default": t.default, "values": list(t.values),
+                                "fact": t.fact, "question": t.question} for t in TOGGLES]
+        print(json.dumps(data, indent=2))
+        return 0
+    blocks = []
+    if args.list_features:
+        blocks.append(render.render_features())
+    if args.list_claims:
+        blocks.append(render.render_claims())
+    if args.list_toggles:
+        blocks.append(render.render_toggles())
+    print("\n\n".join(blocks))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the profile(s), check them, print; the exit status follows --check."""
+    listed = _lists(args)
+    if listed is not None:
+        return listed
+    from sim import render
+    from sim.checker import check
+    from sim.profile import build_profile
+
+    if args.steps is not None and args.order is not None:
+        raise SimError("--steps is an explicit order: do not combine it with --order")
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
+    orders = ["custom"] if steps else (
+        ["current", "reversed"] if args.order in (None, "both") else [args.order])
+    toggles = _pairs(args.toggle, "toggle")
+    features = _features(args.feature)
+    results = []
+    for order in orders:
+        profile = build_profile(
+            args.arch, args.era, order=order if order != "custom" else "current", steps=steps,
+            vcpus=args.vcpus, queues=args.queues, toggles=toggles, features=features,
+            claims=args.claim, exclude=args.exclude)
+        results.append(check(profile, reduction=args.reduction, cutoff=args.cutoff))
+    if args.json:
+        print(json.dumps({"runs": [result.to_json() for result in results]}, indent=2))
+    else:
+        sys.stdout.write(render.render_runs(results) + "\n")
+    failed = any(result.failed for result in results)
+    return 1 if args.check and failed else 0
