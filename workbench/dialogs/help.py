@@ -22,6 +22,11 @@ Execution guests with AP queues, and which code comments it would make false.
 `t` traces `kvm_destroy_vm()` with an exact tree-sitter range (`git log -L`), `b` blames it
 at the highlighted commit, `,` blames the parent of the line's commit (as tig does), `<`
 goes back, `L` lists the landmark commits, `/` searches loaded commits, `n`/`N` repeat.
+
+**Simulator** model-checks VM teardown for the chosen architecture and kernel era in both
+call orders (`r`), every fd-close order and kill point included. A failing claim shows its
+shortest counterexample; each step names the kernel function and the kernel-facts id it
+rests on, and `enter` on a step opens that function's history.
 """
 
 
