@@ -110,3 +110,15 @@ async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ig
         screen_module.LOAD_AHEAD, screen_module.BATCH = original
     batches = [m for m in messages if isinstance(m, CommitsLoaded)]
     assert len(batches) >= 5 and len(commits.rows) > 400
+
+
+async def test_show_trace_of_a_call_chain_traces_the_callee(kernel_like: Path) -> None:
+    """A Simulator step like 'kvm_destroy_vm → kvm_arch_destroy_vm' links to a real function."""
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        await screen.show_trace("virt/kvm/kvm_main.c", "no_such_caller → kvm_destroy_vm")
+        await settle(pilot)
+        assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace-body")

@@ -204,14 +204,21 @@ class HistoryScreen(Screen[None]):
           description="git log -L")
     def load_trace(self, rev: str | None) -> None:
         worker = get_current_worker()
-        try:
-            trace = queries.trace(self.repo, rev, self.path, self.function,
-                                  cancelled=lambda: worker.is_cancelled)
-        except HistoryError as error:
-            self.post_message(HistoryFailed("trace", str(error)))
+        # A model step may stand for a call chain ("a → b"): trace the callee first.
+        names = [name.strip() for name in reversed(self.function.split("→")) if name.strip()]
+        error: HistoryError | None = None
+        for name in names:
+            try:
+                trace = queries.trace(self.repo, rev, self.path, name,
+                                      cancelled=lambda: worker.is_cancelled)
+            except HistoryError as failure:
+                error = error or failure
+                continue
+            if not worker.is_cancelled:
+                self.post_message(TraceLoaded(trace))
             return
-        if not worker.is_cancelled:
-            self.post_message(TraceLoaded(trace))
+        if error is not None:
+            self.post_message(HistoryFailed("trace", str(error)))
 
     @work(thread=True, exclusive=True, group="blame", exit_on_error=False)
     def load_blame(self, rev: str | None) -> None:
