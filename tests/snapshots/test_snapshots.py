@@ -8,29 +8,32 @@ from workbench.app import make_app
 from workbench.scenes import SCENES, Scene, play
 
 
+def scenes(prefix: str) -> list[Scene]:
+    return [scene for scene in SCENES if scene.name.startswith(prefix)]
+
+
+def render(scene: Scene, snap_compare) -> bool:  # type: ignore[no-untyped-def]
+    """Play the scene exactly as ``kvm-workbench screenshots`` does, then compare."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await play(pilot, scene)
+
+    return bool(snap_compare(make_app(), terminal_size=scene.size, run_before=run_before))
+
+
 class TestHistory:
     """The History mode on the embedded demo history."""
 
-    @pytest.mark.parametrize("scene", [s for s in SCENES if s.name.startswith("history")],
-                             ids=lambda s: s.name)
+    @pytest.mark.parametrize("scene", scenes("history"), ids=lambda s: s.name)
     def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
-        """Each scene as described in workbench/scenes.py (the README screenshots too)."""
-
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-            await play(pilot, scene)
-
-        assert snap_compare(make_app(), terminal_size=scene.size, run_before=run_before)
+        """Commit list with detail, trace, blame and landmarks (workbench/scenes.py)."""
+        assert render(scene, snap_compare)
 
 
 class TestSimulator:
     """The Simulator mode: default profile checked in both orders."""
 
-    @pytest.mark.parametrize("scene", [s for s in SCENES if s.name.startswith("simulator")],
-                             ids=lambda s: s.name)
+    @pytest.mark.parametrize("scene", scenes("simulator"), ids=lambda s: s.name)
     def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
         """Verdict tables of both orders and the first failing claim's trace."""
-
-        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-            await play(pilot, scene)
-
-        assert snap_compare(make_app(), terminal_size=scene.size, run_before=run_before)
+        assert render(scene, snap_compare)

@@ -10,14 +10,20 @@ from workbench.screens.history import HistoryScreen
 from workbench.screens.simulator import SimulatorScreen
 
 
+async def open_simulator(pilot) -> SimulatorScreen:  # type: ignore[no-untyped-def]
+    """From launch to the Simulator with its first check (s390 6.12) finished."""
+    await settle(pilot)
+    await pilot.press("s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SimulatorScreen)
+    return screen
+
+
 async def test_pick_run_step_and_open_history() -> None:
     app = make_app()
     async with app.run_test(size=(132, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SimulatorScreen)
+        screen = await open_simulator(pilot)
         # pick powerpc-e500 at 6.1 and run: the swap is a use-after-free there (F4.5)
         screen.query_one("#arch", Select).value = "powerpc-e500"
         era = screen.query_one("#era", Input)
@@ -52,11 +58,7 @@ async def test_pick_run_step_and_open_history() -> None:
 async def test_bad_era_is_one_line_not_a_crash() -> None:
     app = make_app()
     async with app.run_test(size=(132, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SimulatorScreen)
+        screen = await open_simulator(pilot)
         era = screen.query_one("#era", Input)
         era.value = ""
         era.focus()
