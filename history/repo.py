@@ -47,6 +47,9 @@ class KernelRepo:
             raise HistoryError(f"{resolved}: no such directory")
         if not resolved.is_dir():
             raise HistoryError(f"{resolved}: not a directory")
+        if (resolved / "virt/kvm/kvm_main.c").is_file() and not (resolved / ".git").exists():
+            raise HistoryError(f"{resolved} is a plain source tree (no git): history, trace and"
+                               f" blame need a git clone")
         repo = cls(resolved.resolve())
         # One git process answers all three questions (launch cost matters on big repos).
         out = repo.git.run(["rev-parse", "--is-inside-work-tree", "--is-bare-repository",

@@ -91,6 +91,12 @@ COMMANDS = [
     ["landmarks"],
     ["landmarks", "--json"],
     ["history", "--rev", "no-such-rev"],
+    ["profile"],
+    ["profile", "--json", "--rev", "HEAD~1"],
+    ["census"],
+    ["census", "--json"],
+    ["rfc"],
+    ["rfc", "--json", "--rev", "HEAD~1"],
 ]
 
 

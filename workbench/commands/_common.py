@@ -1,13 +1,16 @@
-"""Provides what the history-reading commands share: opening the repo, printing JSON."""
+"""Provides what the history-reading commands share: opening the repo or tree, printing JSON."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from history.repo import KernelRepo
+
+if TYPE_CHECKING:
+    from history.source import KernelSource
 
 
 def open_repo(args: argparse.Namespace) -> KernelRepo:
@@ -24,3 +27,10 @@ def print_json(data: Any) -> None:
 def commit_line(sha: str, date: str, author: str, subject: str) -> str:
     """The one-line commit format every listing uses (tig's main view columns)."""
     return f"{sha[:12]}  {date[:10]}  {author[:20]:<20}  {subject}"
+
+
+def open_kernel(args: argparse.Namespace) -> KernelSource:
+    """The kernel source named by ``--repo``/``--rev``: a git commit, a plain tree or the demo."""
+    from history.source import open_source
+
+    return open_source(args.repo, args.rev)

@@ -1,0 +1,412 @@
+"""Provides the era detectors: which model feature a kernel tree has, read from its source.
+
+One detector per feature of the model's era table (the names are those of ``sim/eras.py``;
+history/ may not import sim, so the workbench compares the two). Each reads the files it
+names with tree-sitter-c and answers *present*, *absent* or *unknown*, with the evidence
+(file:line at the revision) and the kernel-facts id it checks. A file missing from the tree
+gives *unknown* with the reason, never a guess: a partial tree is not an old kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from history import srcfacts as sf
+from history.cfacts import CFile
+from history.facts_model import (
+    ABSENT,
+    PRESENT,
+    UNKNOWN,
+    DetectedProfile,
+    Detection,
+    Evidence,
+    SourceInfo,
+)
+from history.source import KernelSource
+
+Answer = tuple[str, tuple[Evidence, ...], str]
+"""verdict, evidence, reason."""
+
+
+class _Missing(Exception):
+    """A file the detector needs is not in the tree: the answer is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    feature: str
+    fact: str
+    title: str
+    files: tuple[str, ...]
+    run: Callable[[KernelSource], Answer]
+
+
+FEATURES: list[Detector] = []
+
+
+def _detector(feature: str, fact: str, title: str, *files: str,
+              ) -> Callable[[Callable[[KernelSource], Answer]], Callable[[KernelSource], Answer]]:
+    def register(fn: Callable[[KernelSource], Answer]) -> Callable[[KernelSource], Answer]:
+        FEATURES.append(Detector(feature, fact, title, files, fn))
+        return fn
+
+    return register
+
+
+def _need(src: KernelSource, path: str) -> None:
+    if not src.exists(path):
+        raise _Missing(f"{path} is not in this tree")
+
+
+def _cfile(src: KernelSource, path: str) -> CFile:
+    cfile = src.cfile(path)
+    if cfile is None:
+        raise _Missing(f"{path} is not in this tree")
+    return cfile
+
+
+def _def(src: KernelSource, path: str, name: str) -> Evidence | None:
+    _need(src, path)
+    line = sf.function_line(src, path, name)
+    return None if line is None else sf.evidence(src, path, line, f"{name}() defined")
+
+
+def _yes(*evidence: Evidence | None, reason: str) -> Answer:
+    return PRESENT, tuple(e for e in evidence if e is not None), reason
+
+
+def _no(*evidence: Evidence | None, reason: str) -> Answer:
+    return ABSENT, tuple(e for e in evidence if e is not None), reason
+
+
+def _call_in(src: KernelSource, path: str, function: str, callee: str) -> Evidence | None:
+    """Where ``function`` calls ``callee`` (raises _Missing if the function is missing)."""
+    _need(src, path)
+    listing = sf.steps(src, path, function)
+    if listing is None:
+        raise _Missing(f"{function}() is not defined in {path}")
+    step = listing.find(callee)
+    if step is None:
+        return None
+    cond = f" (under {step.condition})" if step.condition else ""
+    return sf.evidence(src, path, step.line, f"{function}() calls {callee}(){cond}")
+
+
+def _destroy_vm(src: KernelSource, callee: str) -> Evidence | None:
+    return _call_in(src, sf.KVM_MAIN, "kvm_destroy_vm", callee)
+
+
+# -- generic KVM ---------------------------------------------------------------------------
+@_detector("device-api", "F1.1", "KVM_CREATE_DEVICE, struct kvm_device_ops", sf.KVM_HOST,
+           sf.KVM_MAIN)
+def _device_api(src: KernelSource) -> Answer:
+    fields = _cfile(src, sf.KVM_HOST).struct_fields("kvm_device_ops")
+    create = _def(src, sf.KVM_MAIN, "kvm_ioctl_create_device")
+    if fields and create:
+        return _yes(sf.evidence(src, sf.KVM_HOST, fields[0].line, "struct kvm_device_ops"),
+                    create, reason="device ops and KVM_CREATE_DEVICE handler exist")
+    return _no(reason="no struct kvm_device_ops / kvm_ioctl_create_device()")
+
+
+@_detector("device-refcount", "F1.3", "devices refcounted (kvm_device_get/put defined)",
+           sf.KVM_MAIN)
+def _device_refcount(src: KernelSource) -> Answer:
+    get, put = _def(src, sf.KVM_MAIN, "kvm_device_get"), _def(src, sf.KVM_MAIN, "kvm_device_put")
+    if get or put:
+        return _yes(get, put, reason="kvm_device_get/put are defined: devices are refcounted")
+    listed = _def(src, sf.KVM_MAIN, "kvm_destroy_devices")
+    return _no(listed, reason="no kvm_device_get/put definitions; devices live on kvm->devices")
+
+
+@_detector("destroy-devices", "F1.3", "kvm_destroy_devices() in kvm_destroy_vm()", sf.KVM_MAIN)
+def _destroy_devices(src: KernelSource) -> Answer:
+    call = _destroy_vm(src, "kvm_destroy_devices")
+    if call is None:
+        return _no(reason="kvm_destroy_vm() does not call kvm_destroy_devices()")
+    arch = _destroy_vm(src, "kvm_arch_destroy_vm")
+    return _yes(arch, call, reason="kvm_destroy_devices() is a step of kvm_destroy_vm()")
+
+
+@_detector("sync-events", "F1.6", "kvm_arch_sync_events() first teardown step", sf.KVM_MAIN)
+def _sync_events(src: KernelSource) -> Answer:
+    call = _destroy_vm(src, "kvm_arch_sync_events")
+    if call:
+        return _yes(call, reason="kvm_destroy_vm() calls kvm_arch_sync_events()")
+    return _no(reason="kvm_destroy_vm() has no kvm_arch_sync_events() step")
+
+
+@_detector("pre-destroy-hook", "F2.4", "kvm_arch_pre_destroy_vm() hook", sf.KVM_MAIN)
+def _pre_destroy(src: KernelSource) -> Answer:
+    call = _destroy_vm(src, "kvm_arch_pre_destroy_vm")
+    if call:
+        return _yes(call, reason="kvm_destroy_vm() calls kvm_arch_pre_destroy_vm()")
+    return _no(reason="kvm_destroy_vm() has no kvm_arch_pre_destroy_vm() step")
+
+
+@_detector("destroy-devices-comment", "F2.3", "the 'no kvm->lock needed' comment", sf.KVM_MAIN)
+def _lock_comment(src: KernelSource) -> Answer:
+    comments = _cfile(src, sf.KVM_MAIN).body_comments("kvm_destroy_devices")
+    hit = sf.comment_with(comments, "We do not need to take the kvm->lock here")
+    if hit:
+        return _yes(sf.evidence(src, sf.KVM_MAIN, hit.start, "comment in kvm_destroy_devices()"),
+                    reason="the comment is in kvm_destroy_devices()")
+    return _no(_def(src, sf.KVM_MAIN, "kvm_destroy_devices"),
+               reason="kvm_destroy_devices() has no kvm->lock comment")
+
+
+@_detector("release-callback", "F3.5", "kvm_device_ops.release", sf.KVM_HOST)
+def _release_callback(src: KernelSource) -> Answer:
+    fields = _cfile(src, sf.KVM_HOST).struct_fields("kvm_device_ops")
+    release = next((f for f in fields if f.name == "release"), None)
+    if release:
+        return _yes(sf.evidence(src, sf.KVM_HOST, release.line, "kvm_device_ops.release"),
+                    reason="struct kvm_device_ops has a release member")
+    return _no(reason="struct kvm_device_ops has no release member")
+
+
+@_detector("device-rculist", "F3.2", "kvm->devices is an rculist", sf.KVM_MAIN)
+def _rculist(src: KernelSource) -> Answer:
+    add_rcu = _call_in(src, sf.KVM_MAIN, "kvm_ioctl_create_device", "list_add_rcu")
+    if add_rcu:
+        return _yes(add_rcu, reason="devices are added with list_add_rcu()")
+    plain = _call_in(src, sf.KVM_MAIN, "kvm_ioctl_create_device", "list_add")
+    return _no(plain, reason="devices are added with plain list_add()")
+
+
+# -- kvm-vfio and VFIO --------------------------------------------------------------------
+def _kvm_vfio_ops(src: KernelSource) -> tuple[Evidence, str, str] | None:
+    for init in _cfile(src, sf.KVM_VFIO).initializers("kvm_device_ops"):
+        ev = sf.evidence(src, sf.KVM_VFIO, init.line, f"struct kvm_device_ops {init.symbol}")
+        return ev, init.value("destroy") or "", init.value("release") or ""
+    return None
+
+
+@_detector("kvm-vfio", "F1.7", "kvm-vfio pseudo device", sf.KVM_VFIO)
+def _kvm_vfio(src: KernelSource) -> Answer:
+    ops = _kvm_vfio_ops(src)
+    if ops:
+        return _yes(ops[0], reason="virt/kvm/vfio.c defines the kvm-vfio device ops")
+    return _no(reason="no kvm_device_ops initializer in virt/kvm/vfio.c")
+
+
+@_detector("kvm-vfio-release", "F5.5", "kvm-vfio is release-style", sf.KVM_VFIO)
+def _kvm_vfio_release(src: KernelSource) -> Answer:
+    ops = _kvm_vfio_ops(src)
+    if ops is None:
+        raise _Missing("no kvm-vfio device ops in virt/kvm/vfio.c")
+    ev, destroy, release = ops
+    if release:
+        return _yes(ev, reason=f".release = {release}: freed at fd close")
+    return _no(ev, reason=f".destroy = {destroy}: freed by kvm_destroy_devices()")
+
+
+@_detector("set-kvm-notifier", "F5.1", "VFIO_GROUP_NOTIFY_SET_KVM", sf.VFIO_H)
+def _set_kvm(src: KernelSource) -> Answer:
+    cfile = _cfile(src, sf.VFIO_H)
+    lines = cfile.identifier_lines("VFIO_GROUP_NOTIFY_SET_KVM")
+    if lines:
+        return _yes(sf.evidence(src, sf.VFIO_H, lines[0], "VFIO_GROUP_NOTIFY_SET_KVM"),
+                    reason="the group notifier event exists")
+    field = next((f for f in cfile.struct_fields("vfio_device") if f.name == "kvm"), None)
+    ev = sf.evidence(src, sf.VFIO_H, field.line, "struct vfio_device.kvm") if field else None
+    return _no(ev, reason="no SET_KVM notifier; drivers get device->kvm at open")
+
+
+@_detector("vfio-core-kvm-ref", "F5.3", "VFIO core holds a kvm reference", sf.VFIO_MAIN)
+def _vfio_core_ref(src: KernelSource) -> Answer:
+    cfile = _cfile(src, sf.VFIO_MAIN)
+    fn = cfile.function("vfio_device_get_kvm_safe")
+    if fn is not None:
+        refs = [c for c in cfile.calls("vfio_device_get_kvm_safe") if
+                "kvm_get_kvm_safe" in c.args or c.callee == "kvm_get_kvm_safe"]
+        return _yes(sf.evidence(src, sf.VFIO_MAIN, fn.start, "vfio_device_get_kvm_safe()"),
+                    *(sf.evidence(src, sf.VFIO_MAIN, c.line, f"{c.callee}({', '.join(c.args)})")
+                      for c in refs[:1]),
+                    reason="VFIO core takes kvm_get_kvm_safe() on first open")
+    return _no(reason="drivers/vfio/vfio_main.c has no vfio_device_get_kvm_safe()")
+
+
+# -- vfio_ap and the AP bus ---------------------------------------------------------------
+@_detector("vfio-ap", "F6.2", "vfio_ap mediated device", sf.VFIO_AP)
+def _vfio_ap(src: KernelSource) -> Answer:
+    ev = _def(src, sf.VFIO_AP, "vfio_ap_mdev_set_kvm")
+    if ev is None:
+        first = next(iter(_cfile(src, sf.VFIO_AP).definitions()), None)
+        ev = sf.evidence(src, sf.VFIO_AP, first.start, f"{first.name}()") if first else None
+    return _yes(ev, reason="drivers/s390/crypto/vfio_ap_ops.c exists")
+
+
+@_detector("vfio-ap-kvm-ref", "F6.2", "vfio_ap takes its own kvm reference", sf.VFIO_AP)
+def _vfio_ap_ref(src: KernelSource) -> Answer:
+    call = _call_in(src, sf.VFIO_AP, "vfio_ap_mdev_set_kvm", "kvm_get_kvm")
+    if call:
+        return _yes(call, reason="vfio_ap_mdev_set_kvm() calls kvm_get_kvm()")
+    return _no(_def(src, sf.VFIO_AP, "vfio_ap_mdev_set_kvm"),
+               reason="vfio_ap_mdev_set_kvm() takes no kvm reference")
+
+
+@_detector("reset-unbounded", "F6.6", "vfio_ap reset verified by an unbounded work item",
+           sf.VFIO_AP)
+def _reset(src: KernelSource) -> Answer:
+    _need(src, sf.VFIO_AP)
+    work = _call_in(src, sf.VFIO_AP, "vfio_ap_mdev_reset_queue", "queue_work")
+    check = sf.steps(src, sf.VFIO_AP, "apq_reset_check")
+    tapq_check = check.find("ap_tapq") if check else None
+    if work and tapq_check:
+        loop = _cfile(src, sf.VFIO_AP).calls("apq_reset_check")
+        cond = next((c.loop for c in loop if c.callee == "ap_tapq"), "")
+        return _yes(work, sf.evidence(src, sf.VFIO_AP, tapq_check.line,
+                                      f"apq_reset_check() polls ap_tapq() in while ({cond})"),
+                    reason="reset verified in a work item polling TAPQ"
+                    + (" without bound" if cond in ("true", "1") else f" while ({cond})"))
+    calls = _cfile(src, sf.VFIO_AP).calls("vfio_ap_mdev_reset_queue")
+    tapq = next((c for c in calls if c.callee == "ap_tapq"), None)
+    if tapq:
+        note = f"vfio_ap_mdev_reset_queue() polls ap_tapq() in while ({tapq.loop})"
+        return _no(sf.evidence(src, sf.VFIO_AP, tapq.line, note),
+                   reason=f"reset verified inline, bounded loop while ({tapq.loop})")
+    return UNKNOWN, (), "neither a reset work item nor an inline TAPQ poll was found"
+
+
+@_detector("guest-se-bind", "F6.9", "guest AP bus SE bind/associate", sf.AP_QUEUE)
+def _se_bind(src: KernelSource) -> Answer:
+    bind = _def(src, sf.AP_QUEUE, "se_bind_store")
+    assoc = _def(src, sf.AP_QUEUE, "se_associate_store")
+    if bind:
+        return _yes(bind, assoc, reason="ap_queue.c has the se_bind / se_associate attributes")
+    return _no(reason="ap_queue.c has no se_bind_store()")
+
+
+# -- s390 PV -------------------------------------------------------------------------------
+@_detector("pv", "F7.1", "s390 Protected Virtualization", sf.PV)
+def _pv(src: KernelSource) -> Answer:
+    ev = _def(src, sf.PV, "kvm_s390_pv_deinit_vm")
+    if ev:
+        return _yes(ev, reason="pv.c destroys secure configurations")
+    return _no(reason="pv.c has no kvm_s390_pv_deinit_vm()")
+
+
+@_detector("pv-mmu-notifier", "F7.4", "PV mmu_notifier release hook", sf.PV)
+def _pv_notifier(src: KernelSource) -> Answer:
+    ev = _def(src, sf.PV, "kvm_s390_pv_mmu_notifier_release")
+    inits = _cfile(src, sf.PV).initializers("mmu_notifier_ops")
+    hooked = next((i for i in inits if i.value("release") ==
+                   "kvm_s390_pv_mmu_notifier_release"), None)
+    if ev and hooked:
+        return _yes(ev, sf.evidence(src, sf.PV, hooked.line,
+                                    f"struct mmu_notifier_ops {hooked.symbol}.release"),
+                    reason="pv.c registers an mmu_notifier with a release hook")
+    return _no(ev, reason="no PV mmu_notifier_ops.release in pv.c")
+
+
+@_detector("destroy-fast", "F7.4", "the PV notifier destroys the secure config", sf.PV)
+def _destroy_fast(src: KernelSource) -> Answer:
+    call = _call_in(src, sf.PV, "kvm_s390_pv_mmu_notifier_release",
+                    "kvm_s390_pv_deinit_vm_fast")
+    if call:
+        return _yes(call, reason="the notifier calls Destroy Secure Configuration Fast")
+    only = _call_in(src, sf.PV, "kvm_s390_pv_mmu_notifier_release", "kvm_s390_cpus_from_pv")
+    return _no(only, reason="the notifier only converts CPUs out of PV")
+
+
+@_detector("pv-async-cleanup", "F7.3", "KVM_PV_ASYNC_CLEANUP_*, cleanup_all", sf.PV)
+def _pv_async(src: KernelSource) -> Answer:
+    aside = _def(src, sf.PV, "kvm_s390_pv_set_aside")
+    cleanup = _def(src, sf.PV, "kvm_s390_pv_deinit_cleanup_all")
+    if aside:
+        return _yes(aside, cleanup, reason="pv.c can set a configuration aside")
+    return _no(reason="pv.c has no kvm_s390_pv_set_aside()")
+
+
+@_detector("pv-ap", "F6.9", "AP instructions allowed for PV guests", sf.PV)
+def _pv_ap(src: KernelSource) -> Answer:
+    refs = _cfile(src, sf.PV).field_refs("kvm_s390_pv_init_vm")
+    hit = next(((t, line) for t, line in refs if t.endswith(".ap_allow_instr")), None)
+    if hit:
+        return _yes(sf.evidence(src, sf.PV, hit[1], hit[0]),
+                    reason="Create Secure Configuration passes ap_allow_instr")
+    return _no(_def(src, sf.PV, "kvm_s390_pv_init_vm"),
+               reason="kvm_s390_pv_init_vm() sets no AP flags")
+
+
+# -- other architectures -------------------------------------------------------------------
+@_detector("riscv-aia", "F4.14", "RISC-V AIA kvm_device", "arch/riscv/kvm/aia_device.c",
+           sf.ARCH_FILES["riscv"])
+def _riscv_aia(src: KernelSource) -> Answer:
+    path = "arch/riscv/kvm/aia_device.c"
+    if not src.exists(path):
+        _need(src, sf.ARCH_FILES["riscv"])
+        return _no(reason=f"{path} is not in this tree (riscv KVM without AIA)")
+    inits = _cfile(src, path).initializers("kvm_device_ops")
+    call = _call_in(src, sf.ARCH_FILES["riscv"], "kvm_arch_destroy_vm",
+                    "kvm_riscv_aia_destroy_vm")
+    if inits:
+        return _yes(sf.evidence(src, path, inits[0].line, inits[0].symbol), call,
+                    reason="the AIA device ops exist")
+    return _no(reason=f"no kvm_device_ops in {path}")
+
+
+@_detector("x86-vcpus-first", "F2.8", "x86 frees vCPUs before PIC/IOAPIC", sf.X86)
+def _x86_vcpus_first(src: KernelSource) -> Answer:
+    _need(src, sf.X86)
+    listing = sf.steps(src, sf.X86, "kvm_arch_destroy_vm")
+    if listing is None:
+        raise _Missing("kvm_arch_destroy_vm() is not defined in x86.c")
+    vcpus, pic = listing.index("kvm_destroy_vcpus"), listing.index("kvm_pic_destroy")
+    if vcpus is None or pic is None:
+        return UNKNOWN, (), "kvm_destroy_vcpus or kvm_pic_destroy is not a step"
+    ev = tuple(sf.evidence(src, sf.X86, listing.steps[i].line, listing.steps[i].name + "()")
+               for i in sorted((vcpus, pic)))
+    if vcpus < pic:
+        return PRESENT, ev, "kvm_destroy_vcpus() runs before kvm_pic_destroy()"
+    return ABSENT, ev, "kvm_pic_destroy() runs before kvm_destroy_vcpus()"
+
+
+@_detector("x86-eoi-cancel", "F2.8", "IOAPIC EOI work cancelled in pre-destroy", sf.X86)
+def _x86_eoi(src: KernelSource) -> Answer:
+    _need(src, sf.X86)
+    listing = sf.steps(src, sf.X86, "kvm_arch_pre_destroy_vm")
+    if listing is None:
+        raise _Missing("kvm_arch_pre_destroy_vm() is not defined in x86.c")
+    hit = next((s for s in listing.steps if s.name == "cancel_delayed_work_sync"
+                and any("eoi_inject" in a for a in s.args)), None)
+    if hit:
+        return _yes(sf.evidence(src, sf.X86, hit.line, f"cancel_delayed_work_sync({hit.args[0]})"),
+                    reason="pre-destroy cancels the IOAPIC eoi_inject work")
+    return _no(sf.evidence(src, sf.X86, listing.start, "kvm_arch_pre_destroy_vm()"),
+               reason="kvm_arch_pre_destroy_vm() does not cancel eoi_inject")
+
+
+def detect_feature(src: KernelSource, detector: Detector) -> Detection:
+    """Run one detector; a missing file or function makes the answer unknown, with why."""
+    try:
+        verdict, evidence, reason = detector.run(src)
+    except _Missing as missing:
+        verdict, evidence, reason = UNKNOWN, (), str(missing)
+    return Detection(detector.feature, detector.fact, detector.title, verdict, evidence, reason)
+
+
+def files_needed() -> tuple[str, ...]:
+    """Every file the detectors and comment checks read (for prefetch and test extraction)."""
+    from history.anchors import ANCHOR_FILES
+
+    return tuple(dict.fromkeys(["Makefile", *(p for d in FEATURES for p in d.files),
+                                *ANCHOR_FILES]))
+
+
+def detect(src: KernelSource) -> DetectedProfile:
+    """The detected profile of ``src``: version, every feature, every comment check."""
+    from history.anchors import check_anchors
+
+    def compute() -> DetectedProfile:
+        src.prefetch(files_needed())
+        return DetectedProfile(
+            source=SourceInfo(str(src.root), src.kind, src.rev),
+            version=sf.read_version(src),
+            features=tuple(detect_feature(src, d) for d in FEATURES),
+            checks=check_anchors(src),
+            files_read=len(src.scanned),
+        )
+
+    return src.memo(("profile",), compute)

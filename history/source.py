@@ -1,0 +1,249 @@
+"""Provides ``KernelSource``: the files of one kernel revision, from a git repo or a plain tree.
+
+Why one type for both: every source fact (detectors, census, the RFC patch) only needs "the
+bytes of path P at this revision" and "which .c files under these directories mention X". A
+git clone answers from blobs through the read-only chokepoint (``history/git.py``: one
+``cat-file --batch`` and one ``git grep`` per batch, never the work tree); an extracted
+``linux-source-6.12`` directory answers from the file system, and its revision is the label
+``tree``. Everything read and parsed is cached on the source object, and ``open_source``
+hands back the same object for the same (tree, commit), so a second question in the same
+process re-reads nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from history.cfacts import CFile
+from history.errors import HistoryError
+from history.git import check_path
+from history.repo import KernelRepo
+
+T = TypeVar("T")
+
+#: A directory is a kernel source tree when this file exists in it (at the revision).
+MARKER = "virt/kvm/kvm_main.c"
+#: Label used as the revision of a plain directory.
+TREE_REV = "tree"
+
+
+class KernelSource:
+    """Files of one kernel revision; subclasses say where the bytes come from."""
+
+    kind = ""
+
+    def __init__(self, root: Path, rev: str) -> None:
+        self.root = root
+        self.rev = rev
+        self._blobs: dict[str, bytes | None] = {}
+        self._cfiles: dict[str, CFile | None] = {}
+        self._memo: dict[Hashable, object] = {}
+        self._lock = threading.RLock()
+        self.scanned: set[str] = set()
+        """Paths whose bytes were read (parsed or only searched)."""
+
+    # -- subclass hooks -------------------------------------------------------------------
+    def _fetch(self, paths: Sequence[str]) -> dict[str, bytes | None]:
+        raise NotImplementedError
+
+    def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
+        raise NotImplementedError
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        """The revision as shown: 12 hex digits for a commit, ``tree`` for a directory."""
+        return self.rev[:12] if self.kind == "git" else self.rev
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read ``paths`` in one batch (one git process for a repo); missing ones are noted."""
+        with self._lock:
+            wanted = [check_path(p) for p in dict.fromkeys(paths) if p not in self._blobs]
+            if wanted:
+                self._blobs.update(self._fetch(wanted))
+                self.scanned.update(p for p in wanted if self._blobs.get(p) is not None)
+
+    def read_optional(self, path: str) -> bytes | None:
+        """The file's bytes, or None when the tree has no such file."""
+        self.prefetch([path])
+        return self._blobs[path]
+
+    def read(self, path: str) -> bytes:
+        """The file's bytes, or a one-line HistoryError naming the file and revision."""
+        data = self.read_optional(path)
+        if data is None:
+            raise HistoryError(f"{path}: no such file at {self.label} in {self.root}")
+        return data
+
+    def exists(self, path: str) -> bool:
+        return self.read_optional(path) is not None
+
+    def cfile(self, path: str) -> CFile | None:
+        """The parsed file (tree-sitter-c), cached; None when the file is missing."""
+        with self._lock:
+            if path not in self._cfiles:
+                data = self.read_optional(path)
+                self._cfiles[path] = None if data is None else CFile(data)
+            return self._cfiles[path]
+
+    def grep(self, needles: Sequence[str], dirs: Sequence[str]) -> tuple[str, ...]:
+        """The ``.c`` files under ``dirs`` (``*`` matches one path component) that contain
+        any of ``needles`` as plain text; a cheap filter before parsing, sorted."""
+        key = ("grep", tuple(needles), tuple(dirs))
+        return self.memo(key, lambda: tuple(sorted(self._grep(needles, dirs))))
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Memoise a result derived from this revision (profile, census, ...)."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]  # type: ignore[return-value]
+
+    @property
+    def parsed(self) -> int:
+        """How many files were parsed with tree-sitter."""
+        return sum(1 for c in self._cfiles.values() if c is not None)
+
+
+class GitSource(KernelSource):
+    """A commit of a git repository, read through the chokepoint (blobs, never the work tree)."""
+
+    kind = "git"
+
+    def __init__(self, repo: KernelRepo, sha: str) -> None:
+        super().__init__(repo.path, sha)
+        self.repo = repo
+
+    def _fetch(self, paths: Sequence[str]) -> dict[str, bytes | None]:
+        query = "".join(f"{self.rev}:{p}\n" for p in paths).encode()
+        out = self.repo.git.run(["cat-file", "--batch"], input=query)
+        found: dict[str, bytes | None] = {}
+        pos = 0
+        for path in paths:
+            nl = out.index(b"\n", pos)
+            header = out[pos:nl].split()
+            pos = nl + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[path] = out[pos:pos + size]
+                pos += size + 1
+            else:
+                if len(header) == 3:  # a tree or other object: skip its body
+                    pos += int(header[2]) + 1
+                found[path] = None
+        return found
+
+    def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
+        args = ["grep", "-l", "-F", "--no-textconv", "--no-color"]
+        for needle in needles:
+            args += ["-e", needle]
+        args += [self.rev, "--", *(f":(glob){check_path(d)}/**/*.c" for d in dirs)]
+        out = self.repo.git.run(args, ok=(0, 1)).decode("utf-8", "replace")
+        prefix = f"{self.rev}:"
+        return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
+
+
+class DirSource(KernelSource):
+    """A plain source tree (no git), e.g. Debian's extracted ``linux-source-6.12``."""
+
+    kind = "dir"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, TREE_REV)
+
+    def _fetch(self, paths: Sequence[str]) -> dict[str, bytes | None]:
+        found: dict[str, bytes | None] = {}
+        for path in paths:
+            try:
+                found[path] = (self.root / path).read_bytes()
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                found[path] = None
+        return found
+
+    def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
+        raw = [n.encode() for n in needles]
+        hits: list[str] = []
+        for pattern in dirs:
+            for base in sorted(self.root.glob(check_path(pattern))):
+                for dirpath, dirnames, filenames in os.walk(base):
+                    dirnames.sort()
+                    for name in sorted(filenames):
+                        if not name.endswith(".c"):
+                            continue
+                        rel = Path(dirpath, name).relative_to(self.root).as_posix()
+                        self.prefetch([rel])
+                        data = self._blobs[rel]
+                        if data is not None and any(n in data for n in raw):
+                            hits.append(rel)
+        return hits
+
+
+_SOURCES: OrderedDict[tuple[str, ...], KernelSource] = OrderedDict()
+_SOURCES_LOCK = threading.Lock()
+_KEEP = 8
+
+
+def _remember(key: tuple[str, ...], make: Callable[[], KernelSource]) -> KernelSource:
+    with _SOURCES_LOCK:
+        if key in _SOURCES:
+            _SOURCES.move_to_end(key)
+            return _SOURCES[key]
+    source = make()
+    with _SOURCES_LOCK:
+        _SOURCES[key] = source
+        while len(_SOURCES) > _KEEP:
+            _SOURCES.popitem(last=False)
+    return source
+
+
+def _stamp(root: Path) -> str:
+    """Changes when the plain tree is edited where it matters (marker, Makefile)."""
+    parts = []
+    for name in (MARKER, "Makefile"):
+        try:
+            st = (root / name).stat()
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append("-")
+    return ",".join(parts)
+
+
+def is_plain_tree(path: Path) -> bool:
+    """A kernel source directory that is not itself a git work tree."""
+    return (path / MARKER).is_file() and not (path / ".git").exists()
+
+
+def open_source(path: str | os.PathLike[str] | None, rev: str | None = None,
+                *, repo: KernelRepo | None = None) -> KernelSource:
+    """The kernel at ``path`` (git clone, bare repo or plain source dir; None: the demo).
+
+    A plain directory has no revisions: ``rev`` must be None there. Either way the tree must
+    contain ``virt/kvm/kvm_main.c``, else a one-line HistoryError says it is no kernel tree.
+    """
+    if repo is None and path is not None:
+        resolved = Path(path).expanduser()
+        if resolved.is_dir() and is_plain_tree(resolved):
+            if rev is not None:
+                raise HistoryError(f"{resolved} is a plain source tree (no git): --rev needs a"
+                                   f" git clone")
+            root = resolved.resolve()
+            source = _remember(("dir", str(root), _stamp(root)), lambda: DirSource(root))
+            source.read(MARKER)
+            return source
+    try:
+        kernel = repo if repo is not None else KernelRepo.open(path)
+    except HistoryError as error:
+        if str(error).endswith(": not a git repository"):
+            raise HistoryError(f"{Path(str(path)).expanduser()}: neither a git repository nor"
+                               f" a kernel source tree (no {MARKER})") from None
+        raise
+    sha = kernel.resolve(rev)
+    source = _remember(("git", str(kernel.path), sha), lambda: GitSource(kernel, sha))
+    if not source.exists(MARKER):
+        raise HistoryError(f"{kernel.path} is not a kernel tree: no {MARKER} at {sha[:12]}")
+    return source
