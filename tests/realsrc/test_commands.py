@@ -104,3 +104,30 @@ def test_git_only_commands_refuse_a_plain_tree(kernel_cache: Path,
         status, out, err = _run([argv[0], "--repo", plain, *argv[1:]], capsys)
         assert status == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and "plain source tree" in err
+
+
+def test_sim_simulates_a_revision_from_its_source(kernel_cache: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`sim --repo R --rev X`: the tree's release and detected features drive the model."""
+    import json
+
+    from tests.realsrc.fetch_kernels import git_dir, tree_dir
+    from workbench.cli import main
+
+    assert main(["sim", "--repo", str(git_dir(kernel_cache)), "--rev", "deb-6.1",
+                 "--arch", "powerpc-e500", "--claim", "no-uaf", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tree"]["era"] == "6.1" and data["tree"]["disagreements"] == []
+    assert data["tree"]["detected"]["destroy-fast"] is False
+    verdicts = {run["order"]: run["claims"][0]["verdict"] for run in data["runs"]}
+    assert verdicts == {"current": "holds", "reversed": "fails"}
+    assert main(["sim", "--repo", str(tree_dir("6.12", kernel_cache)), "--arch", "s390",
+                 "--claim", "se-ap-reset", "--exclude", "KVM_PV_DISABLE",
+                 "--exclude", "KVM_PV_ASYNC_CLEANUP_PREPARE", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tree"]["detected"]["destroy-fast"] is True
+    # 6.12 with destroy-fast in the PV notifier: kill with the mdev open breaks se-ap-reset
+    for run in data["runs"]:
+        claim = run["claims"][0]
+        assert claim["verdict"] == "fails"
+        assert claim["trace"][-1]["function"] == "kvm_s390_pv_deinit_vm_fast"

@@ -25,8 +25,12 @@ def add_parser(subparsers: Any) -> None:
         " for one architecture and kernel era, and judge each claim.")
     parser.add_argument("--arch", default="s390", help="s390, x86, powerpc-e500,"
                         " powerpc-book3s, arm64, riscv, loongarch (default s390)")
-    parser.add_argument("--era", default="6.12", help="kernel release X.Y, 3.9..6.18"
-                        " (6.1 and 6.12 are the stable trees kernel-facts read)")
+    parser.add_argument("--era", default=None, help="kernel release X.Y, 3.9..6.18"
+                        " (6.1 and 6.12 are the stable trees kernel-facts read; default 6.12)")
+    parser.add_argument("--repo", default=None,
+                        help="simulate this kernel tree: its release and the features detected"
+                        " in its source replace --era (see `kvm-workbench profile`)")
+    parser.add_argument("--rev", default=None, help="revision of --repo (default HEAD)")
     parser.add_argument("--order", choices=("current", "reversed", "both"), default=None,
                         help="kvm_destroy_vm() order (default both)")
     parser.add_argument("--steps", default=None,
@@ -107,6 +111,35 @@ def _lists(args: argparse.Namespace) -> int | None:
     return 0
 
 
+def _era_and_features(args: argparse.Namespace,
+                      ) -> tuple[str, dict[str, bool], dict[str, Any] | None]:
+    """``--era`` and ``--feature``, or for ``--repo`` the tree's release and detected features.
+
+    Explicit ``--feature`` what-ifs still win over what the tree shows.
+    """
+    if args.repo is None:
+        if args.rev is not None:
+            raise SimError("--rev needs --repo")
+        return args.era or "6.12", _features(args.feature), None
+    if args.era is not None:
+        raise SimError("--repo takes its release from the tree: do not combine it with --era")
+    from history.detect import detect
+    from history.source import open_source
+    from workbench.treeprofile import compare_with_eras
+
+    comparison = compare_with_eras(detect(open_source(args.repo, args.rev)))
+    if comparison.era is None:
+        raise SimError(f"cannot simulate {args.repo}: {comparison.note}")
+    for row in comparison.disagreements:
+        sys.stderr.write(f"note: {row.name} is {row.detected} in the tree, the era table says "
+                         f"{'present' if row.expected else 'absent'} for {comparison.era}\n")
+    detected = comparison.feature_overrides()
+    tree = {"repo": str(args.repo), "rev": args.rev or "HEAD", "era": comparison.era,
+            "detected": detected,
+            "disagreements": [row.name for row in comparison.disagreements]}
+    return comparison.era, {**detected, **_features(args.feature)}, tree
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the profile(s), check them, print; the exit status follows --check."""
     listed = _lists(args)
@@ -122,17 +155,24 @@ def run(args: argparse.Namespace) -> int:
     orders = ["custom"] if steps else (
         ["current", "reversed"] if args.order in (None, "both") else [args.order])
     toggles = _pairs(args.toggle, "toggle")
-    features = _features(args.feature)
+    era, features, tree = _era_and_features(args)
     results = []
     for order in orders:
         profile = build_profile(
-            args.arch, args.era, order=order if order != "custom" else "current", steps=steps,
+            args.arch, era, order=order if order != "custom" else "current", steps=steps,
             vcpus=args.vcpus, queues=args.queues, toggles=toggles, features=features,
             claims=args.claim, exclude=args.exclude)
         results.append(check(profile, reduction=args.reduction, cutoff=args.cutoff))
     if args.json:
-        print(json.dumps({"runs": [result.to_json() for result in results]}, indent=2))
+        data: dict[str, Any] = {"runs": [result.to_json() for result in results]}
+        if tree is not None:
+            data["tree"] = tree
+        print(json.dumps(data, indent=2))
     else:
+        if tree is not None:
+            sys.stdout.write(f"simulating {tree['repo']} at {tree['rev']}: release "
+                             f"{tree['era']}, {len(tree['detected'])} features read from "
+                             f"source\n\n")
         sys.stdout.write(render.render_runs(results) + "\n")
     failed = any(result.failed for result in results)
     return 1 if args.check and failed else 0
