@@ -40,7 +40,7 @@ async def settle(pilot: Pilot[object]) -> None:
     """
     app: App[object] = pilot.app
     for _ in range(3):
-        await pilot.pause()
+        await pilot.pause(0.07)  # longer than the History detail debounce (DETAIL_DELAY)
         others = [w for w in app.workers if w.group != "log"]
         if others:  # an empty list would mean "all workers" to Textual
             await app.workers.wait_for_complete(others)

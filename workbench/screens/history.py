@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -39,6 +40,8 @@ LOAD_AHEAD = 2000
 #: Rows per CommitsLoaded message; the first batch is small so the first screen paints early.
 BATCH = 500
 FIRST_BATCH = 100
+#: Seconds the cursor must rest on a commit before its patch is read.
+DETAIL_DELAY = 0.05
 
 
 def patch_text(patch: str) -> Text:
@@ -126,6 +129,7 @@ class HistoryScreen(Screen[None]):
         self._blame: Blame | None = None
         self._blame_stack: list[Blame] = []
         self._landmarks: tuple[ResolvedLandmark, ...] = ()
+        self._detail_timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -142,7 +146,7 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(CommitList).focus()
-        self.load_landmarks()
+        self.call_after_refresh(self.load_landmarks)  # badges may follow the first paint
 
     def on_unmount(self) -> None:
         for worker in self.workers:
@@ -313,7 +317,11 @@ class HistoryScreen(Screen[None]):
 
     @on(CommitList.Highlighted)
     def _commit_highlighted(self, message: CommitList.Highlighted) -> None:
-        self.load_detail(message.commit.sha)
+        # Debounced: holding j/k must not start a git process per row passed.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        sha = message.commit.sha
+        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self.load_detail(sha))
 
     @on(CommitList.Selected)
     async def _commit_selected(self) -> None:
