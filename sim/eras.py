@@ -125,7 +125,7 @@ FEATURES: tuple[Feature, ...] = (
             (3, 9), until=(5, 19), commit="421cfe6596f6cb316991c02bf30a93bd81092853"),
     Feature("pv-mmu-notifier", "PV mmu_notifier: exit_mm converts secure vCPUs", "F7.4",
             (6, 0), commit="ca2fd0609b5ddd15fe57c917a41508a7a9fc17e1"),
-    Feature("destroy-fast", "the PV notifier destroys the secure config (Destroy Fast)", "F7.2",
+    Feature("destroy-fast", "the PV notifier destroys the secure config (Destroy Fast)", "F7.4",
             (6, 2), commit="f7866f582b1c9d80d1a3bd0953170185668c52ca"),
     Feature("pv-async-cleanup", "KVM_PV_ASYNC_CLEANUP_PREPARE/PERFORM, cleanup_all", "F7.3",
             (6, 2), commit="f7866f582b1c9d80d1a3bd0953170185668c52ca",
