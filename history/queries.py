@@ -11,7 +11,6 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 
-from history import cfacts
 from history.errors import HistoryError
 from history.git import check_path, check_revision
 from history.landmarks import LANDMARKS
@@ -145,6 +144,8 @@ def function_range(repo: KernelRepo, rev: str | None, path: str, name: str) -> F
     sha = repo.resolve(rev)
 
     def compute() -> FunctionRange:
+        from history import cfacts  # tree-sitter loads on the first C question, not at launch
+
         definition = cfacts.find_function(repo.read_file(sha, path), name)
         if definition is None:
             raise HistoryError(f"{name}() is not defined in {path} at {sha[:12]}")

@@ -16,7 +16,6 @@ from textual.screen import Screen
 from history.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
 from workbench.screens.history import HistoryScreen
-from workbench.screens.simulator import SimulatorScreen
 
 
 class WorkbenchApp(App[None]):
@@ -41,7 +40,7 @@ class WorkbenchApp(App[None]):
         self.rev = rev
         # Modes are added per instance because each screen needs the repository.
         self.add_mode("history", lambda: HistoryScreen(repo, rev))
-        self.add_mode("simulator", SimulatorScreen)
+        self.add_mode("simulator", _simulator_screen)
         self.sub_title = "demo history" if repo.demo else str(repo.path)
 
     def on_mount(self) -> None:
@@ -62,6 +61,13 @@ class WorkbenchApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Keys of this screen and what the workbench answers",
                             self.action_help)
+
+
+def _simulator_screen() -> Screen[None]:
+    """The Simulator, imported when first opened (its widgets and the model load then)."""
+    from workbench.screens.simulator import SimulatorScreen
+
+    return SimulatorScreen()
 
 
 def make_app(repo: KernelRepo | None = None, rev: str | None = None) -> WorkbenchApp:

@@ -8,7 +8,7 @@ once enough rows are loaded beyond the cursor, as lazygit does with its first 30
 from __future__ import annotations
 
 import threading
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,9 +17,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import get_current_worker
+
+if TYPE_CHECKING:  # secondary panes import their widgets when first mounted
+    from textual.widgets import DataTable, OptionList
 
 from history import queries
 from history.errors import HistoryError
@@ -155,6 +157,8 @@ class HistoryScreen(Screen[None]):
 
     async def _pane(self, name: str) -> None:
         """Mount a right-hand pane on first use (fewer widgets to mount at launch)."""
+        from textual.widgets import DataTable, OptionList
+
         switcher = self.query_one("#right", ContentSwitcher)
         if not switcher.query(f"#{name}"):
             if name == "trace":
@@ -280,6 +284,8 @@ class HistoryScreen(Screen[None]):
         self._show_blame(blame, message.parent_of)
 
     def _show_blame(self, blame: Blame, parent_of: str | None = None) -> None:
+        from textual.widgets import DataTable
+
         self._blame = blame
         label = f"{blame.function}() " if blame.function else ""
         before = f" — before {parent_of[:12]}" if parent_of else ""
@@ -300,6 +306,9 @@ class HistoryScreen(Screen[None]):
             self._fill_landmarks()
 
     def _fill_landmarks(self) -> None:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
         options = self.query_one("#landmark-list", OptionList)
         options.clear_options()
         for mark in self._landmarks:
@@ -333,9 +342,8 @@ class HistoryScreen(Screen[None]):
         self._wanted = max(self._wanted, commits.cursor + LOAD_AHEAD)
         self._more.set()
 
-    @on(OptionList.OptionSelected, "#landmark-list")
-    async def _landmark_chosen(self, message: OptionList.OptionSelected) -> None:
-        if message.option.id is not None:
+    async def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        if message.option_list.id == "landmark-list" and message.option.id is not None:
             await self.jump_to_landmark(message.option.id)
 
     async def jump_to_landmark(self, key: str) -> None:
@@ -372,12 +380,16 @@ class HistoryScreen(Screen[None]):
         self.load_trace(self.rev)
 
     async def action_blame(self) -> None:
+        from textual.widgets import DataTable
+
         await self._pane("blame")
         self._blame_stack.clear()
         self.load_blame(self._rev_at_cursor())
         self.query_one("#blame-table", DataTable).focus()
 
     async def action_blame_parent(self) -> None:
+        from textual.widgets import DataTable
+
         if self._blame is None or not self._blame.lines:
             self.notify("blame first (b)", severity="warning")
             return
@@ -390,6 +402,8 @@ class HistoryScreen(Screen[None]):
             self._show_blame(self._blame_stack.pop())
 
     async def action_landmarks(self) -> None:
+        from textual.widgets import OptionList
+
         await self._pane("landmarks")
         self.query_one("#landmark-list", OptionList).focus()
 
