@@ -141,6 +141,15 @@ def main() -> int:
         assert len(rows) == 200
 
     lib_log = timed(library_first_200)
+    opened = KernelRepo.open(repo_path)
+
+    def stream_first_200() -> None:
+        stream = queries.log(opened)
+        rows = list(itertools.islice(stream, 200))
+        stream.close()
+        assert len(rows) == 200
+
+    lib_stream = timed(stream_first_200)
 
     repo = KernelRepo.open(repo_path)
     where = queries.function_range(repo, None, "virt/kvm/kvm_main.c", "kvm_destroy_vm")
@@ -172,6 +181,7 @@ def main() -> int:
     rows = [
         ("first 200 commits: git log -200", plain_log, None),
         ("first 200 commits: library (open + stream)", lib_log, lib_log / plain_log),
+        ("first 200 commits: library (repo already open)", lib_stream, lib_stream / plain_log),
         ("first 200 commits: CLI process", cli_log, cli_log / plain_log),
         ("trace kvm_destroy_vm: git log -L", plain_trace, None),
         ("trace kvm_destroy_vm: library", lib_trace, lib_trace / plain_trace),
