@@ -133,25 +133,16 @@ def main() -> int:
     cli_log = timed(lambda: run_quiet([sys.executable, "-m", "workbench", "history",
                                        "--repo", str(repo_path), "-n", "200"]))
 
-    def library_first_200() -> None:
-        repo = KernelRepo.open(repo_path)
+    def first_200(repo: KernelRepo) -> None:
         stream = queries.log(repo)
         rows = list(itertools.islice(stream, 200))
         stream.close()
         assert len(rows) == 200
 
-    lib_log = timed(library_first_200)
-    opened = KernelRepo.open(repo_path)
-
-    def stream_first_200() -> None:
-        stream = queries.log(opened)
-        rows = list(itertools.islice(stream, 200))
-        stream.close()
-        assert len(rows) == 200
-
-    lib_stream = timed(stream_first_200)
-
+    lib_log = timed(lambda: first_200(KernelRepo.open(repo_path)))
     repo = KernelRepo.open(repo_path)
+    lib_stream = timed(lambda: first_200(repo))
+
     where = queries.function_range(repo, None, "virt/kvm/kvm_main.c", "kvm_destroy_vm")
     plain_trace = timed(lambda: run_quiet([*git, "log", f"-L{where.start},{where.end}:"
                                            f"{where.path}", fmt, "--no-ext-diff",

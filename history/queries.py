@@ -247,10 +247,11 @@ def blame_function(repo: KernelRepo, rev: str | None = None, path: str = DEFAULT
 
 def blame_parent(repo: KernelRepo, line: BlameLine, name: str | None, path: str) -> Blame:
     """Blame as it was before ``line``'s commit (tig's ``,``): the same function at ``sha^``."""
-    commit = show(repo, line.sha, limit=0).commit
-    if not commit.parents:
+    parents = repo.git.text(["rev-list", "--parents", "-n1", "--end-of-options",
+                             line.sha]).split()[1:]
+    if not parents:
         raise HistoryError(f"{line.sha[:12]} is a root commit: no parent to blame")
-    parent = commit.parents[0]
+    parent = parents[0]
     orig_path = line.orig_path or path
     if name is not None:
         return blame_function(repo, parent, orig_path, name)

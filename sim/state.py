@@ -111,10 +111,12 @@ class State:
 
     def device(self, kind: str) -> str:
         """Status of a device kind ('' if the VM has none)."""
-        for name, status in self.devices:
-            if name == kind:
-                return status
-        return ""
+        return device_status(self.devices, kind)
+
+
+def device_status(devices: tuple[tuple[str, str], ...], kind: str) -> str:
+    """Status of a device kind in a device list ('' if the VM has none)."""
+    return next((status for name, status in devices if name == kind), "")
 
 
 def _pins_kvm(name: str) -> bool:
@@ -169,10 +171,7 @@ class Draft:
 
     def device(self, kind: str) -> str:
         """Status of a device kind ('' if the VM has none)."""
-        for name, status in self.devices:
-            if name == kind:
-                return status
-        return ""
+        return device_status(self.devices, kind)
 
     def set_device(self, kind: str, status: str) -> None:
         """Change one device's status."""
@@ -264,3 +263,8 @@ def diff(before: State, after: State) -> tuple[tuple[str, str, str, str], ...]:
                               *(f"-{x}" for x in sorted(old - new))])
         changes.append((name, show(old), show(new), delta))
     return tuple(changes)
+
+
+# Draft is built positionally from State's values (and back): the two field lists must match.
+if tuple(f.name for f in fields(Draft)) != FIELDS:
+    raise AssertionError("sim.state.Draft must list State's fields in the same order")

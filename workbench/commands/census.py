@@ -39,15 +39,11 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"select KVM_VFIO: {vfio}\n")
     for arch in result.arches:
         out.write(f"\n{arch.arch}\n")
-        if arch.destroy_vm is not None:
-            d = arch.destroy_vm
-            out.write(f"  kvm_arch_destroy_vm() {d.path}:{d.start}: {' → '.join(d.names)}\n")
-        if arch.vcpu_destroy is not None:
-            v = arch.vcpu_destroy
-            out.write(f"  kvm_arch_vcpu_destroy() {v.path}:{v.start}: {' → '.join(v.names)}\n")
-        if arch.vcpu_free is not None:
-            f = arch.vcpu_free
-            out.write(f"  kvm_arch_vcpu_free() {f.path}:{f.start}: {' → '.join(f.names)}\n")
+        for label, steps in (("kvm_arch_destroy_vm", arch.destroy_vm),
+                             ("kvm_arch_vcpu_destroy", arch.vcpu_destroy),
+                             ("kvm_arch_vcpu_free", arch.vcpu_free)):
+            if steps is not None:
+                out.write(f"  {label}() {steps.path}:{steps.start}: {' → '.join(steps.names)}\n")
         for dev in arch.devices:
             freer = dev.release or dev.destroy or "-"
             cond = f" [{dev.condition}]" if dev.condition else ""
