@@ -330,6 +330,81 @@ def _pv_ap(src: KernelSource) -> Answer:
                reason="kvm_s390_pv_init_vm() sets no AP flags")
 
 
+@_detector("pv-leak-asce", "F7.1", "a failed destroy replaces the ASCE (old table leaked)",
+           sf.PV)
+def _pv_leak_asce(src: KernelSource) -> Answer:
+    call = _call_in(src, sf.PV, "kvm_s390_pv_deinit_vm", "s390_replace_asce")
+    if call:
+        return _yes(call, reason="a failed Destroy Secure Configuration replaces the ASCE")
+    return _no(_def(src, sf.PV, "kvm_s390_pv_deinit_vm"),
+               reason="kvm_s390_pv_deinit_vm() keeps the ASCE on failure")
+
+
+@_detector("destroy-fast-warn-relaxed", "F7.11", "Destroy Fast RC 0x104 does not WARN", sf.PV)
+def _fast_warn(src: KernelSource) -> Answer:
+    fast = _def(src, sf.PV, "kvm_s390_pv_deinit_vm_fast")
+    if fast is None:
+        return _no(reason="pv.c has no kvm_s390_pv_deinit_vm_fast()")
+    warns = [c for c in _cfile(src, sf.PV).calls("kvm_s390_pv_deinit_vm_fast")
+             if c.callee == "WARN_ONCE"]
+    if not warns:
+        return UNKNOWN, (fast,), "kvm_s390_pv_deinit_vm_fast() has no WARN_ONCE"
+    ev = sf.evidence(src, sf.PV, warns[0].line, f"WARN_ONCE({warns[0].args[0]}, ...)")
+    if any("0x104" in c.args[0] for c in warns if c.args):
+        return _yes(ev, reason="the WARN_ONCE condition exempts RC 0x104")
+    return _no(ev, reason="the WARN_ONCE fires on every failure, 0x104 included")
+
+
+@_detector("gisa-destroy-warn", "F7.7", "GISA destroy WARNs on a non-zero alert mask",
+           sf.S390_INTERRUPT)
+def _gisa_warn(src: KernelSource) -> Answer:
+    calls = _cfile(src, sf.S390_INTERRUPT).calls("kvm_s390_gisa_destroy")
+    if not calls:
+        raise _Missing(f"kvm_s390_gisa_destroy() is not defined in {sf.S390_INTERRUPT}")
+    warn = next((c for c in calls if c.callee in ("WARN", "WARN_ON", "WARN_ONCE")
+                 and c.args and "alert.mask" in c.args[0]), None)
+    if warn:
+        return _yes(sf.evidence(src, sf.S390_INTERRUPT, warn.line, f"{warn.callee}({warn.args[0]}"
+                                ", ...)"), reason="a registered ISC at GISA destroy WARNs")
+    return _no(sf.evidence(src, sf.S390_INTERRUPT, calls[0].line, "kvm_s390_gisa_destroy()"),
+               reason="a non-zero alert mask is only logged")
+
+
+@_detector("vfio-group-lock", "F5.8", "VFIO device close holds group_lock across close_device",
+           sf.VFIO_MAIN, sf.VFIO_GROUP)
+def _vfio_group_lock(src: KernelSource) -> Answer:
+    for path, function in ((sf.VFIO_GROUP, "vfio_df_group_close"),
+                           (sf.VFIO_MAIN, "vfio_device_fops_release")):
+        if not src.exists(path):
+            continue
+        calls = _cfile(src, path).calls(function)
+        lock = next((c for c in calls if c.callee == "mutex_lock" and c.args
+                     and c.args[0].endswith("group_lock")), None)
+        if lock:
+            return _yes(sf.evidence(src, path, lock.line, f"{function}(): mutex_lock"
+                                    f"({lock.args[0]})"),
+                        reason="the device close path runs under the group's group_lock")
+        if calls:
+            return _no(sf.evidence(src, path, calls[0].line, f"{function}()"),
+                       reason=f"{function}() takes no group_lock")
+    raise _Missing(f"neither {sf.VFIO_GROUP} nor {sf.VFIO_MAIN} has the device close path")
+
+
+@_detector("x86-nested-exit-reads-pic", "F2.8", "leaving nested mode at free reads the PIC",
+           sf.X86_NESTED)
+def _x86_nested_pic(src: KernelSource) -> Answer:
+    calls = _cfile(src, sf.X86_NESTED).calls("nested_vmx_vmexit")
+    if not calls:
+        raise _Missing(f"nested_vmx_vmexit() is not defined in {sf.X86_NESTED}")
+    hit = next((c for c in calls if c.callee == "kvm_cpu_has_injectable_intr"), None)
+    if hit:
+        return _yes(sf.evidence(src, sf.X86_NESTED, hit.line,
+                                "nested_vmx_vmexit() calls kvm_cpu_has_injectable_intr()"),
+                    reason="every nested VM-exit, teardown's included, reads the PIC")
+    return _no(sf.evidence(src, sf.X86_NESTED, calls[0].line, "nested_vmx_vmexit()"),
+               reason="nested_vmx_vmexit() does not call kvm_cpu_has_injectable_intr()")
+
+
 # -- other architectures -------------------------------------------------------------------
 @_detector("riscv-aia", "F4.14", "RISC-V AIA kvm_device", "arch/riscv/kvm/aia_device.c",
            sf.ARCH_FILES["riscv"])

@@ -20,12 +20,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from sim.catalog import Event
-from sim.claims import CLAIM_BY_ID, Claim, applies
+from sim.catalog import GUARDS, Event
+from sim.claims import CLAIM_BY_ID, Claim, applies, vacuity_reason
 from sim.errors import CheckCancelled, ProfileError
 from sim.events import successors
 from sim.profile import Profile
-from sim.result import Change, CheckResult, ClaimResult, Stats, TraceStep
+from sim.result import Change, CheckResult, ClaimResult, Prevention, Stats, TraceStep
 from sim.state import State, diff, initial_state
 
 REDUCTIONS = ("counter", "symmetry", "none")
@@ -65,6 +65,7 @@ def check(
     parent: Parent = {init: None}
     failures: dict[str, tuple[State, Event, State, str]] = {}
     exercised = dict.fromkeys((claim.id for claim in chosen), 0)
+    guarded: dict[str, int] = {}
     reads: set[str] = set(profile.init_reads)
     transitions = depth = expanded = 0
     frontier = [init]
@@ -75,9 +76,11 @@ def check(
                 transitions += 1
                 if event.reads:
                     reads |= event.reads
+                for guard in event.guards:
+                    guarded[guard] = guarded.get(guard, 0) + 1
                 if event.marks or event.accesses or event.frees:
                     for claim in chosen:
-                        if applies(claim, event):
+                        if applies(claim, state, event):
                             exercised[claim.id] += 1
                             if claim.id not in failures:
                                 why = claim.check(state, event, after)
@@ -99,7 +102,7 @@ def check(
         progress(len(parent))
     stats = Stats(len(parent), transitions, depth, time.perf_counter() - started)
     results = tuple(_judge(profile, claim, failures.get(claim.id), parent, reads,
-                           exercised[claim.id]) for claim in chosen)
+                           exercised[claim.id], guarded) for claim in chosen)
     return CheckResult(profile, init, stats, results, reduction, cutoff)
 
 
@@ -118,11 +121,17 @@ def _claims(profile: Profile, ids: Sequence[str] | None, reduction: str, cutoff:
 
 
 def _judge(profile: Profile, claim: Claim, failure: tuple[State, Event, State, str] | None,
-           parent: Parent, reads: set[str], exercised: int) -> ClaimResult:
+           parent: Parent, reads: set[str], exercised: int, guarded: dict[str, int]
+           ) -> ClaimResult:
     present = not claim.requires or claim.requires in profile.features
     if failure is None:
+        prevented = tuple(Prevention(guard.id, guard.title, guard.fact, guarded[guard.id])
+                          for guard in GUARDS.values()
+                          if claim.id in guard.protects and guarded.get(guard.id))
         return ClaimResult(claim.id, claim.title, "holds", _assumes(profile, reads),
-                           exercised=exercised, present=present, facts=claim.facts)
+                           exercised=exercised, present=present, facts=claim.facts,
+                           prevented_by=prevented,
+                           vacuous_reason="" if exercised else vacuity_reason(claim, profile))
     state, event, after, why = failure
     trace = trace_to(parent, state, event, after)
     used = set(profile.init_reads).union(*(step.event.reads for step in trace))

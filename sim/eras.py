@@ -120,9 +120,18 @@ FEATURES: tuple[Feature, ...] = (
     Feature("pre-destroy-hook", "kvm_arch_pre_destroy_vm() (x86 only)", "F2.4", (5, 4),
             commit="1aa9b9572b10529c2e64e2b8f44025d86e124308"),
     Feature("pv", "s390 Protected Virtualization: a secure configuration per guest", "F7.1",
-            (5, 7), unverified="kernel-facts does not date KVM PV itself; v5.7 is assumed"),
+            (5, 7), commit="29b40f105ec8d55",
+            unverified="kernel-facts does not date KVM PV itself; 29b40f105ec8 (KVM_PV_ENABLE/"
+            "DISABLE) is named by faa2f72cb356's Fixes: tag, v5.7 is assumed"),
+    Feature("pv-leak-asce", "a failed Destroy Secure Configuration replaces the ASCE and leaks"
+            " the old top-level table", "F7.1", (6, 0),
+            commit="faa2f72cb3569256480c5540d242c84e99965160",
+            unverified="v5.20/6.0 merge window, with stable backports (F7.1)"),
     Feature("set-kvm-notifier", "VFIO_GROUP_NOTIFY_SET_KVM hands kvm to vfio drivers", "F5.1",
             (3, 9), until=(5, 19), commit="421cfe6596f6cb316991c02bf30a93bd81092853"),
+    Feature("vfio-group-lock", "VFIO device close runs close_device (and the kvm put) under"
+            " group_lock; vfio_file_set_kvm takes it", "F5.8", (5, 19),
+            commit="421cfe6596f6cb316991c02bf30a93bd81092853"),
     Feature("pv-mmu-notifier", "PV mmu_notifier: exit_mm converts secure vCPUs", "F7.4",
             (6, 0), commit="ca2fd0609b5ddd15fe57c917a41508a7a9fc17e1"),
     Feature("destroy-fast", "the PV notifier destroys the secure config (Destroy Fast)", "F7.4",
@@ -138,7 +147,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature("guest-se-bind", "guest AP bus: SE bind/associate (BAPQ/AAPQ)", "F6.9", (6, 4),
             commit="2d72eaf036d2f2b7ec16cda2d0e7ce292537dad9"),
     Feature("reset-unbounded", "vfio_ap reset waits without bound in a work item", "F6.6",
-            (6, 6), commit="f88fb1335733029b4630fb93cfaad349a81e57b2"),
+            (6, 6), commit="dd174833e44e7717f88f0925b1f78e9ba1d2626e"),
+    Feature("destroy-fast-warn-relaxed", "Destroy Fast refused with RC 0x104 does not WARN",
+            "F7.11", (6, 6), commit="b1e428615f154c87a94267b67e819644b50948f8"),
+    Feature("gisa-destroy-warn", "kvm_s390_gisa_destroy WARNs on a non-zero alert mask",
+            "F7.7", (6, 6), commit="f87ef5723536a6545ed9c43e18b13a9faceb3c80"),
     Feature("pv-ap", "AP instructions allowed for PV guests", "F6.9", (6, 6),
             commit="899e2206f46aece42d8194c350bc1de71344dbc7"),
     Feature("device-rculist", "kvm->devices is an rculist (no effect on the model)", "F3.2",
@@ -147,6 +160,11 @@ FEATURES: tuple[Feature, ...] = (
             (6, 12), unverified="present in [6.12], absent in [6.1]; first release UNVERIFIED"),
     Feature("x86-vcpus-first", "x86 frees vCPUs before PIC/IOAPIC", "F2.8", (6, 14),
             commit="17bcd714426386fda741a4bccd96a2870179344b", backports=((6, 12),)),
+    Feature("x86-nested-exit-reads-pic", "leaving nested mode at vCPU free reads the PIC",
+            "F2.8", (6, 15),
+            unverified="[6.1] and [6.12] vmx/nested.c nested_vmx_vmexit reads no PIC state on"
+            " teardown; the CVE-2026-74517 fix says newer code does (the 20250224235542 nVMX"
+            " patch, v6.15 assumed)"),
     Feature("x86-eoi-cancel", "IOAPIC EOI work cancelled in kvm_arch_pre_destroy_vm()",
             "F2.8", None, backports=((6, 12),),
             unverified="2026 fix (CVE-2026-74517): mainline hash and release not seen;"

@@ -2,11 +2,13 @@
 
 A profile is an architecture, a kernel era (its feature set, sim.eras), the call order of
 ``kvm_destroy_vm()`` (``current``, ``reversed`` — the RFC — or an explicit ``--steps`` list),
-the toggles (sim.toggles), the population sizes, the claims to check and the user events to
-leave out. It validates itself when it is built, like a state machine definition does: every
-problem (unknown step, missing step, unknown toggle or value, unknown or duplicate claim,
-unknown event or feature, a rule citing a fact id kernel-facts does not have) is collected and
-raised as one ProfileError, so the user fixes everything in one go.
+the userspace that drives teardown (sim.userspace: ``any``, ``qemu-8.2``, ``qemu-8.1``, with or
+without QEMU's async-teardown helper), the toggles (sim.toggles), the population sizes, the
+claims to check and the user events to leave out. It validates itself when it is built, like a
+state machine definition does: every problem (unknown step, missing step, unknown toggle or
+value, unknown or duplicate claim, unknown event or feature, a rule citing a fact id
+kernel-facts does not have) is collected and raised as one ProfileError, so the user fixes
+everything in one go.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sim.arches import ARCHES, Arch, DeviceKind
-from sim.catalog import EXCLUDABLE, RULES
+from sim.catalog import EXCLUDABLE, GUARDS, RULES
 from sim.eras import (
     FEATURE_BY_NAME,
     FEATURES,
@@ -29,7 +31,8 @@ from sim.eras import (
 )
 from sim.errors import ProfileError, SimError
 from sim.facts import FACTS
-from sim.toggles import TOGGLE_BY_NAME, TOGGLES
+from sim.toggles import RETIRED, TOGGLE_BY_NAME, TOGGLES
+from sim.userspace import USERSPACE_NAMES, USERSPACES, Userspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +60,10 @@ ORDERS = ("current", "reversed")
 _RELEVANT: dict[str, tuple[str, ...]] = {
     "s390": ("kvm-vfio", "vfio-ap", "vfio-ap-kvm-ref", "pv", "set-kvm-notifier",
              "pv-mmu-notifier", "destroy-fast", "pv-async-cleanup", "kvm-vfio-release",
-             "vfio-core-kvm-ref", "guest-se-bind", "reset-unbounded", "pv-ap"),
+             "vfio-core-kvm-ref", "guest-se-bind", "reset-unbounded", "pv-ap", "pv-leak-asce",
+             "vfio-group-lock", "destroy-fast-warn-relaxed", "gisa-destroy-warn"),
     "x86": ("kvm-vfio", "kvm-vfio-release", "vfio-core-kvm-ref", "x86-vcpus-first",
-            "x86-eoi-cancel"),
+            "x86-eoi-cancel", "x86-nested-exit-reads-pic", "vfio-group-lock"),
     "riscv": ("riscv-aia",),
 }
 _COMMON = ("device-api", "device-refcount", "destroy-devices", "destroy-devices-comment",
@@ -105,6 +109,10 @@ class Profile:
     """Claim ids to check; () means every claim."""
     excluded: frozenset[str] = frozenset()
     """User/guest/async event names left out of the search (``--exclude``)."""
+    userspace: str = "any"
+    """sim.userspace name: who drives teardown (``any`` = every sequence)."""
+    async_teardown: bool = False
+    """QEMU's CLONE_VM async-teardown helper holds mm_users (F7.12)."""
     arch_steps: tuple[str, ...] = field(init=False)
     files: tuple[str, ...] = field(init=False)
     devices: tuple[str, ...] = field(init=False)
@@ -149,6 +157,16 @@ class Profile:
         """The architecture table entry."""
         return ARCHES[self.arch]
 
+    @property
+    def userspace_spec(self) -> Userspace:
+        """The userspace table entry."""
+        return USERSPACES[self.userspace]
+
+    @property
+    def userspace_label(self) -> str:
+        """e.g. ``qemu-8.2+async``."""
+        return self.userspace + ("+async" if self.async_teardown else "")
+
     def toggle(self, name: str) -> str:
         """A toggle's value in this profile (its default unless overridden)."""
         return self._toggles[name]
@@ -178,8 +196,8 @@ class Profile:
         return self.claims or CLAIM_IDS
 
     def label(self) -> str:
-        """e.g. ``s390 6.12 reversed``."""
-        return f"{self.arch} {format_version(self.era)} {self.order}"
+        """e.g. ``s390 6.12 qemu-8.2 reversed``."""
+        return f"{self.arch} {format_version(self.era)} {self.userspace_label} {self.order}"
 
 
 def _device_present(kind: DeviceKind, features: frozenset[str], toggles: Mapping[str, str]
@@ -217,9 +235,14 @@ def _problems(profile: Profile) -> list[str]:
     missing = [name for name in known if name not in counts]
     if missing:
         problems.append("missing step(s) " + ", ".join(missing))
+    if profile.userspace not in USERSPACES:
+        problems.append(f"unknown userspace {profile.userspace!r}"
+                        f" (known: {', '.join(USERSPACE_NAMES)})")
     for name, value in profile.toggles:
         toggle = TOGGLE_BY_NAME.get(name)
-        if toggle is None:
+        if name in RETIRED:
+            problems.append(f"toggle {name!r} was retired: {RETIRED[name]}")
+        elif toggle is None:
             problems.append(f"unknown toggle {name!r}")
         elif value not in toggle.values:
             problems.append(f"toggle {name}={value!r}: expected {'|'.join(toggle.values)}")
@@ -232,6 +255,10 @@ def _problems(profile: Profile) -> list[str]:
     for name in sorted(profile.excluded - set(known_events)):
         problems.append(f"unknown event {name!r} (excludable: {', '.join(known_events)})")
     problems.extend(unknown_facts(_cited_facts(CLAIMS)))
+    from sim.steps import check_arch_effects
+
+    problems.extend(check_arch_effects({step.name for arch in ARCHES.values()
+                                        for step in arch.steps}))
     return problems
 
 
@@ -243,14 +270,22 @@ def _cited_facts(claims: Iterable[object]) -> Iterable[tuple[str, str]]:
         yield f"arch {arch.name}", arch.fact
         for step in arch.steps:
             yield f"arch step {arch.name}/{step.name}", step.fact
+        for ref in arch.vcpu_refs:
+            yield f"vcpu ref {arch.name}/{ref.obj}", ref.fact
         for kind in arch.devices:
             yield f"device {arch.name}/{kind.kind}", kind.fact
+            for ref in kind.vcpu_refs:
+                yield f"vcpu ref {arch.name}/{kind.kind}/{ref.obj}", ref.fact
+    for space in USERSPACES.values():
+        yield f"userspace {space.name}", space.fact
     for vm_step in VM_STEPS:
         yield f"step {vm_step.name}", vm_step.fact
     for toggle in TOGGLES:
         yield f"toggle {toggle.name}", toggle.fact
     for rule in RULES.values():
         yield f"rule {rule.key}", rule.fact
+    for guard in GUARDS.values():
+        yield f"guard {guard.id}", guard.fact
     for claim in claims:
         for fact_id in getattr(claim, "facts", ()):
             yield f"claim {getattr(claim, 'id', '?')}", fact_id
@@ -270,6 +305,13 @@ def _notes(profile: Profile, arch: Arch) -> tuple[str, ...]:
                      f"{format_version(profile.era)} applies the same feature rules")
     if profile.order == "reversed" and "kvm_destroy_devices" not in profile.steps:
         notes.append("no kvm_destroy_devices() in this era: 'reversed' equals 'current'")
+    if profile.arch_spec.pv and profile.userspace != "any":
+        notes.append(f"{profile.userspace}: a reboot unprotects the guest once; re-entering"
+                     " protected mode (S390_RESET_PV) starts a new configuration whose"
+                     " teardown is the same, so it is not modelled")
+    if profile.async_teardown and profile.userspace == "any":
+        notes.append("any+async: the CLONE_VM helper may be killed at any moment, also while"
+                     " the VMM's fds are being released")
     relevant = (*_COMMON, *_RELEVANT.get(profile.arch, ()))
     for name in relevant:
         feature = FEATURE_BY_NAME[name]
@@ -291,6 +333,8 @@ def build_profile(
     features: Mapping[str, bool] | None = None,
     claims: Sequence[str] = (),
     exclude: Iterable[str] = (),
+    userspace: str = "any",
+    async_teardown: bool = False,
 ) -> Profile:
     """Build (and validate) a profile from user-level choices.
 
@@ -303,6 +347,8 @@ def build_profile(
         features: per-feature overrides of the era's set (a what-if, e.g. 6.1 + destroy-fast).
         claims: claim ids to check (default: all).
         exclude: user/guest/async event names to leave out.
+        userspace: who drives teardown (sim.userspace).
+        async_teardown: QEMU's async-teardown helper shares the address space.
 
     Raises:
         SimError: the era is not a known release.
@@ -321,4 +367,5 @@ def build_profile(
         raise SimError(f"unknown order {order!r} (current, reversed or both)")
     return Profile(arch=arch, era=version, order=order, steps=chosen, features=frozen,
                    toggles=tuple(sorted((toggles or {}).items())), vcpus=vcpus,
-                   queues=queues, claims=tuple(claims), excluded=frozenset(exclude))
+                   queues=queues, claims=tuple(claims), excluded=frozenset(exclude),
+                   userspace=userspace, async_teardown=async_teardown)

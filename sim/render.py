@@ -13,6 +13,7 @@ from sim.claims import CLAIMS
 from sim.eras import FEATURES, format_version
 from sim.result import CheckResult, ClaimResult, TraceStep
 from sim.toggles import TOGGLES
+from sim.userspace import USERSPACES
 
 
 def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
@@ -35,6 +36,17 @@ def verdict_text(result: ClaimResult) -> str:
     return result.verdict
 
 
+def why_text(result: ClaimResult) -> str:
+    """The table's 'why': the failure, the guards that held it, or why it is vacuous."""
+    if result.reason:
+        return result.reason
+    if result.vacuous:
+        return result.vacuous_reason
+    if result.prevented_by:
+        return "prevented by " + ", ".join(f"{p.guard} ×{p.count:,}" for p in result.prevented_by)
+    return "-"
+
+
 def render_run(result: CheckResult) -> list[str]:
     """The summary table of one run, then each failing claim's trace."""
     profile, stats = result.profile, result.stats
@@ -42,8 +54,8 @@ def render_run(result: CheckResult) -> list[str]:
         f", cutoff {result.cutoff}" if result.reduction == "counter" else "")
     changed = {name: value for name, value in profile.toggles}
     lines = [
-        f"== {profile.arch} {format_version(profile.era)}  order {profile.order}  "
-        f"V={profile.vcpus} Q={profile.queues}  ({reduction})",
+        f"== {profile.arch} {format_version(profile.era)}  userspace {profile.userspace_label}"
+        f"  order {profile.order}  V={profile.vcpus} Q={profile.queues}  ({reduction})",
         "kvm_destroy_vm: " + " → ".join(profile.steps),
         f"{stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth},"
         f" {stats.seconds:.2f} s",
@@ -54,13 +66,16 @@ def render_run(result: CheckResult) -> list[str]:
         lines.append("excluded events: " + ", ".join(sorted(profile.excluded)))
     lines.extend(f"note: {note}" for note in profile.notes)
     rows = [(claim.id, verdict_text(claim), str(len(claim.trace)) if claim.trace else "-",
-             claim.reason or "-") for claim in result.claims]
+             why_text(claim)) for claim in result.claims]
     lines.append("")
     lines.extend(table(rows, ("claim", "verdict", "steps", "why")))
     held = sorted({name for claim in result.claims if claim.verdict == "holds"
                    for name in claim.assumes})
     if held:
         lines.append("holding verdicts assume: " + ", ".join(held))
+    guards = {p.guard: p for claim in result.claims for p in claim.prevented_by}
+    for guard in guards.values():
+        lines.append(f"guard {guard.guard} [{guard.fact}]: {guard.title}")
     for claim in result.claims:
         if claim.verdict == "fails":
             lines.append("")
@@ -79,6 +94,17 @@ def render_trace(claim: ClaimResult) -> list[str]:
     return lines
 
 
+def render_why(claim: ClaimResult) -> list[str]:
+    """Why a claim holds: the guards that prevented its failure, or why it is vacuous."""
+    lines = [f"{claim.id} holds — {claim.exercised:,} transitions checked"]
+    if claim.vacuous:
+        lines.append(f"  vacuous: {claim.vacuous_reason}")
+    for p in claim.prevented_by:
+        lines.append(f"  prevented by {p.guard} ({p.count:,}×) [{p.fact}]: {p.title}")
+    lines.append("  assumes: " + (", ".join(claim.assumes) or "nothing"))
+    return lines
+
+
 def render_step(step: TraceStep) -> list[str]:
     """One trace step: event, kernel function, fact (commit), then its diff."""
     event = step.event
@@ -86,6 +112,8 @@ def render_step(step: TraceStep) -> list[str]:
     lines = [f"  {step.index:>2}. {event.name}", f"      {event.function}  [{fact}]"]
     if event.detail:
         lines.append(f"      {event.detail}")
+    for warn in event.warns:
+        lines.append(f"      WARN: {warn}")
     for change in step.changes:
         after = change.delta or change.after
         shown = after if change.delta else f"{change.before} → {after}"
@@ -119,12 +147,40 @@ def render_features() -> str:
 
 
 def render_claims() -> str:
-    """``sim --list-claims``: id, facts, statement."""
-    rows = [(claim.id, ", ".join(claim.facts), claim.title) for claim in CLAIMS]
-    return "\n".join(table(rows, ("claim", "facts", "statement")))
+    """``sim --list-claims``: id, facts, the precise definition."""
+    blocks = []
+    for claim in CLAIMS:
+        lines = [f"{claim.id}  [{', '.join(claim.facts)}]", f"  {claim.title}"]
+        lines.extend(_wrap(claim.definition, "  definition: "))
+        if claim.comment:
+            lines.extend(_wrap(claim.comment, "  comment: "))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def render_toggles() -> str:
-    """``sim --list-toggles``: name, default, values, fact, question."""
-    rows = [(t.name, t.default, "|".join(t.values), t.fact, t.question) for t in TOGGLES]
-    return "\n".join(table(rows, ("toggle", "default", "values", "fact", "assumption")))
+    """``sim --list-toggles``: name, default, values, fact, the question and the evidence."""
+    blocks = []
+    for t in TOGGLES:
+        lines = [f"{t.name} = {t.default}  ({'|'.join(t.values)})  [{t.fact}]"]
+        lines.extend(_wrap(t.question, "  assumption: "))
+        lines.extend(_wrap(t.evidence, "  evidence: "))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def render_userspaces() -> str:
+    """``sim --list-userspaces``: name, fact, what it does and where it was read."""
+    blocks = []
+    for space in USERSPACES.values():
+        lines = [f"{space.name}  [{space.fact}]", f"  {space.title}"]
+        lines.extend(_wrap(space.evidence, "  read in: "))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _wrap(text: str, prefix: str, width: int = 96) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, initial_indent=prefix,
+                         subsequent_indent=" " * len(prefix)) or [prefix.rstrip()]

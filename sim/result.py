@@ -60,12 +60,32 @@ class TraceStep:
         }
         if event.detail:
             data["detail"] = event.detail
+        if event.warns:
+            data["warns"] = list(event.warns)
+        if event.guards:
+            data["guards"] = sorted(event.guards)
         if event.accesses:
             data["accesses"] = sorted(event.accesses)
         if event.frees:
             data["frees"] = sorted(event.frees)
         data["diff"] = [change.to_json() for change in self.changes]
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class Prevention:
+    """A guard (sim.catalog.GUARDS) that prevented a claim's failure, and how often."""
+
+    guard: str
+    title: str
+    fact: str
+    count: int
+    """Transitions in which the guard fired."""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"guard": self.guard, "title": self.title, "fact": self.fact,
+                "count": self.count}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +107,10 @@ class ClaimResult:
     facts: tuple[str, ...] = ()
     reason: str = ""
     """Why the last step of the trace breaks the claim ('' when it holds)."""
+    prevented_by: tuple[Prevention, ...] = ()
+    """For a holding claim: the guards that prevented its failure."""
+    vacuous_reason: str = ""
+    """For a vacuous claim: why nothing it speaks about happens."""
 
     @property
     def vacuous(self) -> bool:
@@ -105,6 +129,8 @@ class ClaimResult:
             "facts": list(self.facts),
             "exercised": self.exercised,
             "vacuous": self.vacuous,
+            "vacuous_reason": self.vacuous_reason,
+            "prevented_by": [p.to_json() for p in self.prevented_by],
             "comment_present": self.present,
         }
 
@@ -156,6 +182,8 @@ class CheckResult:
             "arch": profile.arch,
             "era": format_version(profile.era),
             "order": profile.order,
+            "userspace": profile.userspace,
+            "async_teardown": profile.async_teardown,
             "steps": list(profile.steps),
             "vcpus": profile.vcpus,
             "queues": profile.queues,

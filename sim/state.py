@@ -1,17 +1,19 @@
 """Provides the model state (DESIGN layer 1): one immutable, hashable snapshot of a VM's teardown.
 
-The state holds exactly what a rule or a claim reads: the VMM process and its address space,
-its unreleased files (the fds while it runs; the deferred final ``__fput`` calls while it
-exits), who holds a reference on ``kvm->users_count``, the device list, the vCPUs and what they
-point at, the VFIO group's and the mdev's kvm pointers, every AP queue, the SE secure
-configuration, the GISA, the set of freed objects (for use-after-free), and the kernel steps
-still to run. Populations of identical objects (vCPUs, AP queues) are :mod:`sim.population`
-values, so the same state type serves the concrete and the reduced searches.
+The state holds exactly what a rule or a claim reads: the VMM process, who still uses its
+address space (the VMM and, with QEMU's async teardown, a CLONE_VM helper), its unreleased
+files (the fds while it runs; the deferred final ``__fput`` calls while it exits), who holds a
+reference on ``kvm->users_count``, the device list, the vCPUs and what they point at, the VFIO
+group's and the mdev's kvm pointers, every AP queue, the SE secure configuration, the GISA, the
+set of freed objects (for use-after-free), what was leaked on purpose, the locks the running
+kernel path holds, the userspace script in progress (a QEMU reboot), and the kernel steps still
+to run. Populations of identical objects (vCPUs, AP queues) are :mod:`sim.population` values,
+so the same state type serves the concrete and the reduced searches.
 
 ``pending`` is how deterministic kernel reactions are modelled: a user event pushes the kernel
 steps it causes (``kvm_destroy_vm``'s step list when the last reference drops, the exit
-sequence after a kill), and while any is pending only the head step (and asynchronous work)
-may run. So a trace shows each kernel function as its own step, with its own diff.
+sequence after a kill), and while any is pending only the head step (and asynchronous work) may
+run. So a trace shows each kernel function as its own step, with its own diff.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Queue:
-    """One AP queue (APQN) of the vfio_ap mdev, as the host and the SE firmware see it."""
+    """One AP queue (APQN) of the vfio_ap mdev, as the host and the SE firmware see it.
 
-    reset: str = "none"
-    """'none' (in use since its last reset), 'verified' or 'unverified' (F6.5, F6.6)."""
+    How its last reset ended is not part of the state: no rule reads it afterwards (a
+    verified reset shows in ``bound``/``assoc`` being cleared, F7.11), so keeping it would
+    only split equal futures. The reset step names the outcome in its detail instead."""
+
     irq: bool = False
     """IRQ enabled: NIB pinned and guest ISC registered in the GISA (F6.7)."""
     bound: bool = False
@@ -41,11 +45,7 @@ class Queue:
 
     def __str__(self) -> str:
         flags = [name for name in ("irq", "bound", "assoc") if getattr(self, name)]
-        return "+".join([self.reset, *flags])
-
-    def clean(self) -> bool:
-        """Verified reset and neither bound nor associated: what the RFC requires."""
-        return self.reset == "verified" and not self.bound and not self.assoc
+        return "+".join(flags) or "idle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,9 @@ class State:
 
     proc: str
     """VMM process: 'alive', 'exiting' (in do_exit) or 'gone'."""
-    mm: str
-    """Its address space: 'alive' or 'gone' (exit_mm ran, F7.5)."""
+    mm_users: frozenset[str]
+    """Who holds mm_users: 'vmm' until its exit_mm, 'helper' (QEMU's CLONE_VM async-teardown
+    helper, F7.12). Empty: exit_mmap ran and the address space is gone (F7.5)."""
     blocked: str
     """'' or the kernel function blocked forever (terminal: nothing else ever runs)."""
     files: frozenset[str]
@@ -85,7 +86,8 @@ class State:
     queues: Pop
     """Every AP queue of the mdev (:class:`Queue`)."""
     pv: str
-    """Current secure configuration: 'none', 'live', 'destroyed' or 'leaked' (F7.1)."""
+    """Current secure configuration: 'none', 'live', 'refused' (a destroy was refused, the
+    handle is kept and the configuration lives on, F7.11), 'destroyed' or 'leaked' (F7.1)."""
     pv_aside: str
     """Set-aside configuration (async cleanup, F7.3): 'none', 'aside', 'destroyed', 'leaked'."""
     pv_notifier: str
@@ -94,6 +96,13 @@ class State:
     """'none' (not s390), 'alive' or 'destroyed' (F7.7)."""
     eoi_work: str
     """x86 IOAPIC eoi_inject delayed work: 'none', 'pending', 'ran' or 'cancelled' (F2.8)."""
+    leaks: frozenset[str]
+    """Memory leaked on purpose and never recovered: 'top-level table' (s390_replace_asce
+    after a failed destroy, faa2f72cb356)."""
+    held: frozenset[str]
+    """Locks the running kernel path holds ('group_lock' while VFIO closes a device, F5.8)."""
+    script: tuple[str, ...]
+    """Userspace steps of a QEMU sequence in progress (a reboot), head first."""
     pending: tuple[str, ...]
     """Kernel steps still to run, head first."""
 
@@ -112,6 +121,18 @@ class State:
     def device(self, kind: str) -> str:
         """Status of a device kind ('' if the VM has none)."""
         return device_status(self.devices, kind)
+
+    def protected(self) -> bool:
+        """The VM still has a secure configuration handle (kvm_s390_pv_is_protected)."""
+        return self.pv in CONFIG_LIVE
+
+    def mm_gone(self) -> bool:
+        """exit_mmap ran: nobody uses the address space any more."""
+        return not self.mm_users
+
+
+CONFIG_LIVE = ("live", "refused")
+"""Values of State.pv for which the Ultravisor still holds the configuration."""
 
 
 def device_status(devices: tuple[tuple[str, str], ...], kind: str) -> str:
@@ -134,7 +155,7 @@ class Draft:
     """A mutable copy of a :class:`State` that one transition edits (same fields)."""
 
     proc: str
-    mm: str
+    mm_users: frozenset[str]
     blocked: str
     files: frozenset[str]
     vcpu_fds: bool
@@ -154,6 +175,9 @@ class Draft:
     pv_notifier: str
     gisa: str
     eoi_work: str
+    leaks: frozenset[str]
+    held: frozenset[str]
+    script: tuple[str, ...]
     pending: tuple[str, ...]
 
     @classmethod
@@ -172,6 +196,10 @@ class Draft:
     def device(self, kind: str) -> str:
         """Status of a device kind ('' if the VM has none)."""
         return device_status(self.devices, kind)
+
+    def protected(self) -> bool:
+        """The VM still has a secure configuration handle (kvm_s390_pv_is_protected)."""
+        return self.pv in CONFIG_LIVE
 
     def set_device(self, kind: str, status: str) -> None:
         """Change one device's status."""
@@ -198,7 +226,7 @@ def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2)
     queues = profile.queues if vfio == "mdev" else 0
     return State(
         proc="alive",
-        mm="alive",
+        mm_users=frozenset({"vmm", "helper"} if profile.async_teardown else {"vmm"}),
         blocked="",
         files=frozenset(name for name in profile.files if name != "vcpus"),
         vcpu_fds=True,
@@ -218,6 +246,9 @@ def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2)
         pv_notifier="registered" if pv and "pv-mmu-notifier" in feats else "none",
         gisa="alive" if profile.arch == "s390" else "none",
         eoi_work="pending" if profile.arch_spec.ioapic else "none",
+        leaks=frozenset(),
+        held=frozenset(),
+        script=(),
         pending=(),
     )
 
@@ -252,7 +283,7 @@ def diff(before: State, after: State) -> tuple[tuple[str, str, str, str], ...]:
     show by being the next steps."""
     changes = []
     for name in FIELDS:
-        if name == "pending":
+        if name in ("pending", "script"):
             continue
         old, new = getattr(before, name), getattr(after, name)
         if old == new:

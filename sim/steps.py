@@ -2,25 +2,31 @@
 
 A step is a string in ``State.pending``: ``vm:<step>`` (generic kvm_destroy_vm, F2.6),
 ``arch:<step>`` (sim.arches, F4.*), ``destroy:<kind>`` (kvm_destroy_devices' walk, F1.3),
-``exit_mm`` / ``exit_task_work`` (do_exit, F7.5) and the s390 PV steps (F7.2-F7.6).
-:func:`run_step` executes the head step; it branches only where the kernel meets a
-nondeterministic outcome (queue resets, UV calls) or where the ``exit-fput-order`` toggle
-says the order of deferred ``__fput`` calls is unknown.
+``exit_mm`` / ``exit_task_work`` (do_exit, F7.5), ``exit_mmap`` (the last mm user went, F7.5),
+``unlock:<lock>`` (a VFIO close path leaves its lock, F8.9) and the s390 PV steps
+(F7.2-F7.6, F7.11). :func:`run_step` executes the head step; it branches only where the kernel
+meets a nondeterministic outcome (queue resets, UV calls) or where the ``exit-fput-order``
+toggle says the order of deferred ``__fput`` calls is open. An unknown step is an error, never
+a silent no-op.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.catalog import Event
 from sim.kernel import (
     Txs,
+    cleanup_all,
+    cpu_destroy_failed,
     cpus_from_pv,
     destroy_config,
     destroy_device,
     exit_candidates,
     release_file,
     release_function,
+    set_aside,
 )
 from sim.state import State
 from sim.tx import Tx, begin
@@ -37,30 +43,10 @@ def run_step(state: State, profile: Profile) -> list[Outcome]:
     tx = begin(state, profile)
     tx.d.pending = rest
     prefix, _, arg = step.partition(":")
-    if prefix == "vm":
-        return _vm_step(tx, arg)
-    if prefix == "arch":
-        return _arch_step(tx, arg)
-    if prefix == "destroy":
-        spec = profile.device_kind(arg)
-        return [t.done("device-destroy", arg, function=spec.destroy_fn, fact=spec.fact)
-                for t in destroy_device(tx, arg)]
-    if step == "exit_mm":
-        return [_exit_mm(tx)]
-    if step == "exit_task_work":
-        return _exit_task_work(tx)
-    if prefix == "pv_release":
-        return _pv_release(tx, arg)
-    if step == "pv_fast":
-        return [t.done("pv-fast") for t in destroy_config(tx, "pv")]
-    if step == "pv_deinit":
-        if tx.has("pv-async-cleanup"):
-            txs = [a for t in destroy_config(tx, "pv") for a in destroy_config(t, "pv_aside")]
-            return [t.done("pv-cleanup-all") for t in txs]
-        return [t.done("pv-deinit") for t in destroy_config(tx, "pv")]
-    if step == "pv_set_aside":
-        return _set_aside(tx)
-    raise AssertionError(f"unknown kernel step {step!r}")
+    handler = _HANDLERS.get(prefix)
+    if handler is None:
+        raise AssertionError(f"unknown kernel step {step!r}")
+    return handler(tx, arg)
 
 
 # -- kvm_destroy_vm ------------------------------------------------------------------------
@@ -72,6 +58,7 @@ def _vm_step(tx: Tx, name: str) -> list[Outcome]:
     if name == "kvm_arch_pre_destroy_vm" and tx.d.eoi_work == "pending" \
             and tx.has("x86-eoi-cancel"):
         tx.d.eoi_work = "cancelled"  # cancel + flush the IOAPIC EOI work (F2.8, F8.16)
+        tx.guard("eoi-work-cancelled")
     elif name == "kvm_io_bus_destroy":
         tx.free("io-buses")  # iodev destructors run here, before arch and devices (F3.3)
     elif name == "kvm_arch_destroy_vm":
@@ -86,6 +73,9 @@ def _vm_step(tx: Tx, name: str) -> list[Outcome]:
         # list_add puts new devices at the head, so the walk meets the newest first
         tx.push(*(f"destroy:{kind}" for kind in reversed(live)))
         tx.note("devices: " + (", ".join(reversed(live)) or "none"))
+        if "group_lock" in tx.d.held and "kvm-vfio" in tx.profile.devices \
+                and tx.profile.style("kvm-vfio") == "release":
+            tx.guard("no-vfio-callback-under-group-lock")
     elif name == "kvm_arch_free_vm":
         tx.free("kvm")
         tx.d.kvm = "freed"
@@ -93,69 +83,110 @@ def _vm_step(tx: Tx, name: str) -> list[Outcome]:
     return [tx.done("vm-step", name, fact=fact)]
 
 
+def _device_step(tx: Tx, kind: str) -> list[Outcome]:
+    spec = tx.profile.device_kind(kind)
+    return [t.done("device-destroy", kind, function=spec.destroy_fn, fact=spec.fact)
+            for t in destroy_device(tx, kind)]
+
+
 # -- kvm_arch_destroy_vm -------------------------------------------------------------------
 def _arch_step(tx: Tx, name: str) -> list[Outcome]:
     spec = next(s for s in tx.profile.arch_spec.steps if s.name == name
                 and set(s.requires) <= tx.profile.features
                 and not set(s.excludes) & tx.profile.features)
-    txs: Txs = [tx]
+    effect = _ARCH_EFFECTS.get(name)
+    if effect is None:
+        raise AssertionError(f"arch step {name!r} has no effect in sim.steps")
+    return [t.done("arch-step", name, fact=spec.fact) for t in effect(tx)]
+
+
+def _gisa_destroy(tx: Tx) -> Txs:
+    """kvm_s390_gisa_destroy (F7.7): an ISC still registered WARNs from v6.6 (f87ef5723536)."""
+    tx.access("sie_page2")
+    tx.mark("gisa_destroy")
+    tx.d.gisa = "destroyed"
+    if tx.has("gisa-destroy-warn"):
+        tx.warn_site()
+        if tx.d.queues.any(lambda q: q.irq):
+            from sim.kernel import WARN_GISA
+
+            tx.warn(WARN_GISA)
+    return [tx]
+
+
+def _pv_deinit_vm(tx: Tx) -> Txs:
+    """[6.1] kvm_arch_destroy_vm: if a handle exists, kvm_s390_pv_deinit_vm (F4.11)."""
+    return destroy_config(tx, "pv", "normal")
+
+
+def _notifier_unregister(tx: Tx) -> Txs:
+    """mmu_notifier_unregister runs ->release itself if exit_mmap has not (F7.5)."""
     d = tx.d
-    if name == "kvm_destroy_vcpus":
-        txs = _destroy_vcpus(tx)
-    elif name == "kvm_s390_gisa_destroy":
-        tx.access("sie_page2")
-        tx.mark("gisa_destroy")
-        d.gisa = "destroyed"
-    elif name == "kvm_s390_pv_deinit_vm":
-        txs = destroy_config(tx, "pv")
-    elif name == "kvm_s390_pv_deinit_cleanup_all":
-        txs = [a for t in destroy_config(tx, "pv") for a in destroy_config(t, "pv_aside")]
-    elif name == "mmu_notifier_unregister":
-        if d.pv_notifier == "registered":  # ->release runs from unregister if not yet (F7.5)
-            tx.push("pv_release:unregister")
-        elif d.pv_notifier == "released":
-            d.pv_notifier = "unregistered"
-    elif name == "free_sie_page2":
-        tx.free("sie_page2")
-    elif name == "kvm_pic_destroy":
-        tx.free("pic")
-    elif name == "kvm_ioapic_destroy":
-        if d.eoi_work == "pending":
-            d.eoi_work = "cancelled"
-        tx.free("ioapic")
-    elif name == "kvmppc_core_destroy_vm":
-        tx.access("kvm")
-        if "xics" in tx.profile.devices and tx.profile.style("xics") == "release":
-            tx.free("xics-state")  # the cached kvmppc_xics struct (F4.3, F4.6)
-    elif name == "kvm_vgic_destroy":  # per-vCPU vgic state and kvm->arch.vgic (F4.9)
-        tx.access("kvm", "vcpus")
-    elif name == "kvm_riscv_aia_destroy_vm":  # APLIC state lives in kvm->arch (F4.14)
-        tx.access("kvm")
-    return [t.done("arch-step", name, fact=spec.fact) for t in txs]
+    if d.pv_notifier == "registered":
+        tx.push("pv_release:unregister")
+    elif d.pv_notifier == "released":
+        d.pv_notifier = "unregistered"
+    return [tx]
+
+
+def _free(obj: str) -> Callable[[Tx], Txs]:
+    def effect(tx: Tx) -> Txs:
+        tx.free(obj)
+        return [tx]
+    return effect
+
+
+def _ioapic_destroy(tx: Tx) -> Txs:
+    if tx.d.eoi_work == "pending":
+        tx.d.eoi_work = "cancelled"
+    tx.free("ioapic")
+    return [tx]
+
+
+def _core_destroy(tx: Tx) -> Txs:
+    tx.access("kvm")
+    if "xics" in tx.profile.devices and tx.profile.style("xics") == "release":
+        tx.free("xics-state")  # the cached kvmppc_xics struct (F4.3, F4.6)
+    return [tx]
+
+
+def _touch(*objects: str) -> Callable[[Tx], Txs]:
+    def effect(tx: Tx) -> Txs:
+        tx.access(*objects)
+        return [tx]
+    return effect
 
 
 def _destroy_vcpus(tx: Tx) -> Txs:
-    """kvm_destroy_vcpus: each vCPU's arch teardown, then the vCPUs are freed (F4.*)."""
+    """kvm_destroy_vcpus: each vCPU's arch teardown, then the vCPUs are freed (F4.*).
+
+    What the teardown dereferences comes from the architecture table (sim.arches.VcpuRef):
+    the state of the device the vCPUs are connected to, and VM-scope objects."""
     d = tx.d
     tx.access("vcpus", "kvm")
     results: Txs = [tx]
     kind = d.vcpu_irq
-    if kind == "mpic":  # kvmppc_mpic_disconnect_vcpu: BUG_ON + store in opp->dst[] (F4.5)
-        tx.access("openpic")
-        tx.mark("mpic_disconnect")
-    elif kind:
-        spec = tx.profile.device_kind(kind)
-        if spec.irqchip_toggle and tx.flag(spec.irqchip_toggle) and spec.state:
-            tx.access(spec.state)
+    refs = list(tx.profile.arch_spec.vcpu_refs)
+    if kind:
+        refs.extend(tx.profile.device_kind(kind).vcpu_refs)
+    for ref in refs:
+        if not set(ref.requires) <= tx.profile.features:
+            continue
+        if ref.when == "nested" and not d.nested:
+            continue
+        if ref.toggle and not tx.flag(ref.toggle):
+            continue
+        tx.access(ref.obj)
+        if ref.mark:
+            tx.mark(ref.mark)
+        if ref.obj not in d.freed:
+            tx.guard("vcpus-before-devices")
     if kind:
         d.vcpu_irq = ""
         if tx.profile.style(kind) == "refcount" and d.device(kind) == "live" \
                 and f"dev:{kind}" not in d.files:  # the vCPUs held the last refs (F1.3)
             tx.note(f"last device reference: {tx.profile.device_kind(kind).destroy_fn}")
             results = destroy_device(tx, kind)
-    if tx.d.nested:  # nested state teardown reads VM-scope interrupt state (F2.8)
-        for branch in results:
-            branch.access("pic")
     out: Txs = []
     for branch in results:
         out.extend(cpus_from_pv(branch))  # kvm_s390_pv_destroy_cpu if still protected
@@ -165,27 +196,55 @@ def _destroy_vcpus(tx: Tx) -> Txs:
     return out
 
 
+_ARCH_EFFECTS: dict[str, Callable[[Tx], Txs]] = {
+    "kvm_destroy_vcpus": _destroy_vcpus,
+    "kvm_s390_gisa_destroy": _gisa_destroy,
+    "kvm_s390_pv_deinit_vm": _pv_deinit_vm,
+    "kvm_s390_pv_deinit_cleanup_all": cleanup_all,
+    "mmu_notifier_unregister": _notifier_unregister,
+    "free_sie_page2": _free("sie_page2"),
+    "kvm_pic_destroy": _free("pic"),
+    "kvm_ioapic_destroy": _ioapic_destroy,
+    "kvmppc_core_destroy_vm": _core_destroy,
+    "kvm_vgic_destroy": _touch("kvm", "vcpus"),  # per-vCPU vgic state, kvm->arch.vgic (F4.9)
+    "kvm_riscv_aia_destroy_vm": _touch("kvm"),  # APLIC state lives in kvm->arch (F4.14)
+}
+
+
 # -- do_exit -------------------------------------------------------------------------------
-def _exit_mm(tx: Tx) -> Outcome:
-    """exit_mm → exit_mmap → mmu_notifier_release, before any fd is released (F7.5)."""
-    tx.d.mm = "gone"
+def _exit_mm(tx: Tx, _: str) -> list[Outcome]:
+    """exit_mm → mmput: the VMM drops its mm_users; if it was the last user, exit_mmap →
+    mmu_notifier_release runs before any fd is released (F7.5). QEMU's async-teardown helper
+    keeps the mm alive past the fd releases (F7.12)."""
+    tx.d.mm_users = tx.d.mm_users - {"vmm"}
+    if tx.d.mm_users:
+        return [tx.done("exit-mm-shared")]
+    _mmap_release(tx, "exit_mmap")
+    return [tx.done("exit-mm")]
+
+
+def _exit_mmap(tx: Tx, _: str) -> list[Outcome]:
+    """The helper was the last mm user: exit_mmap → mmu_notifier_release (F7.5, F7.12)."""
+    _mmap_release(tx, "exit_mmap")
+    return [tx.done("exit-mm", function="exit_mmap → mmu_notifier_release")]
+
+
+def _mmap_release(tx: Tx, via: str) -> None:
     if tx.d.pv_notifier == "registered":
         tx.d.pv_notifier = "released"
-        tx.push("pv_release:exit_mmap")
-    return tx.done("exit-mm")
+        tx.push(f"pv_release:{via}")
 
 
-def _exit_task_work(tx: Tx) -> list[Outcome]:
+def _exit_task_work(tx: Tx, _: str) -> list[Outcome]:
     """The deferred final __fput of each remaining file (F7.5); then the process is gone."""
     candidates = exit_candidates(tx)
     if not candidates:
         tx.d.proc = "gone"
-        tx.mark("process_end")
         return [tx.done("exit-done")]
     order = tx.value("exit-fput-order")
     chosen = candidates if order == "any" else \
         [candidates[-1]] if order == "reverse" else [candidates[0]]
-    out = []
+    out: list[Outcome] = []
     for name in chosen:
         branch = tx.fork()
         branch.push("exit_task_work")
@@ -195,28 +254,63 @@ def _exit_task_work(tx: Tx) -> list[Outcome]:
     return out
 
 
+def _unlock(tx: Tx, lock: str) -> list[Outcome]:
+    tx.d.held = tx.d.held - {lock}
+    return [tx.done("unlock", lock)]
+
+
+# -- s390 PV -------------------------------------------------------------------------------
 def _pv_release(tx: Tx, via: str) -> list[Outcome]:
     """kvm_s390_pv_mmu_notifier_release (F7.4): secure vCPUs out of PV; since 6.2, if that
-    succeeded and the UV offers it, Destroy Secure Configuration Fast (F7.2)."""
+    succeeded, the UV offers it and a handle exists, Destroy Secure Configuration Fast
+    ([6.12] pv.c:549-551)."""
     tx.mark("pv_notifier_release")
     tx.access("kvm")
     if via == "unregister":
         tx.d.pv_notifier = "unregistered"
     out = []
     for branch in cpus_from_pv(tx):
-        ok = not branch.d.vcpus.any(lambda v: v == "leaked")
-        if branch.has("destroy-fast") and branch.d.pv == "live" and ok \
-                and branch.flag("destroy-fast-available"):
-            branch.push("pv_fast")
+        if branch.has("destroy-fast") and branch.d.protected() \
+                and not cpu_destroy_failed(branch) and branch.flag("destroy-fast-available"):
+            branch.push(f"pv_fast:{via}")
         out.append(branch.done("pv-release", via))
     return out
 
 
-def _set_aside(tx: Tx) -> list[Outcome]:
-    """kvm_s390_pv_set_aside (F7.3): with Destroy Fast the config is destroyed at once;
-    otherwise it is stashed for ASYNC_CLEANUP_PERFORM and the VM continues non-protected."""
-    if tx.has("destroy-fast") and tx.flag("destroy-fast-available"):
-        return [t.done("pv-set-aside", function="kvm_s390_pv_set_aside → "
-                       "kvm_s390_pv_deinit_vm_fast") for t in destroy_config(tx, "pv")]
-    tx.d.pv, tx.d.pv_aside = "none", "aside"
-    return [tx.done("pv-set-aside")]
+def _pv_fast(tx: Tx, via: str) -> list[Outcome]:
+    return [t.done("pv-fast", via) for t in destroy_config(tx, "pv", "fast")]
+
+
+def _pv_deinit(tx: Tx, _: str) -> list[Outcome]:
+    """KVM_PV_DISABLE after the CPUs left PV: cleanup_all (6.2+, F7.6) or, before the async
+    cleanup, kvm_s390_pv_deinit_vm (F7.1)."""
+    if tx.has("pv-async-cleanup"):
+        return [t.done("pv-cleanup-all") for t in cleanup_all(tx)]
+    return [t.done("pv-deinit") for t in destroy_config(tx, "pv", "normal")]
+
+
+def _pv_set_aside(tx: Tx, _: str) -> list[Outcome]:
+    function = "kvm_s390_pv_set_aside → kvm_s390_pv_deinit_vm_fast" \
+        if tx.has("destroy-fast") and tx.flag("destroy-fast-available") else ""
+    return [t.done("pv-set-aside", function=function) for t in set_aside(tx)]
+
+
+_HANDLERS: dict[str, Callable[[Tx, str], list[Outcome]]] = {
+    "vm": _vm_step,
+    "arch": _arch_step,
+    "destroy": _device_step,
+    "exit_mm": _exit_mm,
+    "exit_mmap": _exit_mmap,
+    "exit_task_work": _exit_task_work,
+    "unlock": _unlock,
+    "pv_release": _pv_release,
+    "pv_fast": _pv_fast,
+    "pv_deinit": _pv_deinit,
+    "pv_set_aside": _pv_set_aside,
+}
+
+
+def check_arch_effects(arch_steps: set[str]) -> list[str]:
+    """Arch steps of the tables that have no effect here (validated at profile build)."""
+    return [f"arch step {name!r} has no effect in sim.steps"
+            for name in sorted(arch_steps - _ARCH_EFFECTS.keys())]

@@ -122,12 +122,21 @@ def test_sim_simulates_a_revision_from_its_source(kernel_cache: Path,
     verdicts = {run["order"]: run["claims"][0]["verdict"] for run in data["runs"]}
     assert verdicts == {"current": "holds", "reversed": "fails"}
     assert main(["sim", "--repo", str(tree_dir("6.12", kernel_cache)), "--arch", "s390",
-                 "--claim", "se-ap-reset", "--exclude", "KVM_PV_DISABLE",
-                 "--exclude", "KVM_PV_ASYNC_CLEANUP_PREPARE", "--json"]) == 0
+                 "--userspace", "qemu-8.2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["tree"]["detected"]["destroy-fast"] is True
-    # 6.12 with destroy-fast in the PV notifier: kill with the mdev open breaks se-ap-reset
+    detected = data["tree"]["detected"]
+    assert detected["destroy-fast"] is True and detected["destroy-fast-warn-relaxed"] is True
+    # 6.12 with QEMU 8.2: a kill with bound queues meets a refused Destroy Fast (RC 0x104,
+    # not warned, read from pv.c), the normal destroy later succeeds: nothing fails (F7.11)
     for run in data["runs"]:
-        claim = run["claims"][0]
-        assert claim["verdict"] == "fails"
-        assert claim["trace"][-1]["function"] == "kvm_s390_pv_deinit_vm_fast"
+        claims = {claim["id"]: claim for claim in run["claims"]}
+        assert [c for c in claims.values() if c["verdict"] == "fails"] == []
+        assert [p["guard"] for p in claims["no-warn"]["prevented_by"]] == \
+            ["fast-0x104-not-warned"]
+    # the same tree read as if pv.c still warned on 0x104 (a what-if over the detection)
+    assert main(["sim", "--repo", str(tree_dir("6.12", kernel_cache)), "--arch", "s390",
+                 "--userspace", "qemu-8.2", "--feature", "destroy-fast-warn-relaxed=off",
+                 "--claim", "no-warn", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for run in data["runs"]:
+        assert run["claims"][0]["trace"][-1]["function"] == "kvm_s390_pv_deinit_vm_fast"

@@ -25,13 +25,15 @@ def test_json_has_one_run_per_order(capsys: pytest.CaptureFixture[str]) -> None:
     runs = data["runs"]
     assert [run["order"] for run in runs] == ["current", "reversed"]
     for run in runs:
-        assert {"arch", "era", "order", "vcpus", "queues", "toggles", "stats", "claims"} \
-            <= set(run)
+        assert {"arch", "era", "order", "userspace", "async_teardown", "vcpus", "queues",
+                "toggles", "stats", "claims"} <= set(run)
         assert (run["arch"], run["era"], run["vcpus"]) == ("powerpc-e500", "6.12", 3)
+        assert (run["userspace"], run["async_teardown"]) == ("any", False)
         assert set(run["stats"]) == {"states", "transitions", "depth", "seconds"}
-        assert run["toggles"]["exit-fput-order"] == "fd"
+        assert run["toggles"]["exit-fput-order"] == "reverse"
         for claim in run["claims"]:
-            assert {"id", "verdict", "assumes", "trace"} <= set(claim)
+            assert {"id", "verdict", "assumes", "trace", "prevented_by",
+                    "vacuous_reason"} <= set(claim)
             assert claim["verdict"] in ("holds", "fails")
     uaf = next(c for c in runs[1]["claims"] if c["id"] == "no-uaf")
     assert uaf["verdict"] == "fails"
@@ -44,6 +46,17 @@ def test_check_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sim", "--arch", "powerpc-e500", "--order", "current", "--check"]) == 0
     assert main(["sim", "--arch", "powerpc-e500", "--order", "reversed"]) == 0
     capsys.readouterr()
+
+
+def test_userspace_and_async_teardown_are_carried_in_each_run(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, data = run_json(capsys, "--arch", "s390", "--era", "6.12", "--userspace",
+                            "qemu-8.2", "--async-teardown")
+    assert status == 0
+    assert [(r["userspace"], r["async_teardown"]) for r in data["runs"]] == \
+        [("qemu-8.2", True)] * 2
+    guards = {p["guard"] for r in data["runs"] for c in r["claims"] for p in c["prevented_by"]}
+    assert "helper-waits-for-parent" in guards
 
 
 def test_one_claim_and_toggles(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,6 +96,9 @@ def test_explicit_steps(capsys: pytest.CaptureFixture[str]) -> None:
     ["--feature", "pv=sometimes"],
     ["--steps", "kvm_arch_destroy_vm", "--order", "current"],
     ["--exclude", "KVM_PV_FROB"],
+    ["--userspace", "qemu-7.0"],
+    ["--toggle", "zapq-dissolves-se-binding=true"],
+    ["--toggle", "qemu-resets-ap-before-unprotect=true"],
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
                                           args: list[str]) -> None:
@@ -99,12 +115,25 @@ def test_list_features_claims_toggles(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     assert "kvm-vfio-release" in out and "6.1.y" in out and "F5.5" in out
     assert main(["sim", "--list-claims"]) == 0
-    assert "comment-mpic-disconnect" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    for claim_id in ("comment-mpic-disconnect", "no-warn", "no-hang", "se-ap-reset"):
+        assert f"\n{claim_id}  [" in f"\n{out}"
+    assert "definition: Every Destroy Secure Configuration that succeeds" in out
     assert main(["sim", "--list-toggles", "--json"]) == 0
-    toggles = json.loads(capsys.readouterr().out)["toggles"]
-    assert {t["name"] for t in toggles} >= {"zapq-dissolves-se-binding",
-                                              "uv-resets-queues-on-destroy",
-                                              "destroy-fast-available"}
+    toggles = {t["name"]: t for t in json.loads(capsys.readouterr().out)["toggles"]}
+    assert toggles["uv-destroy-refused-while-bound"]["default"] == "true"
+    assert "ef1535901a0" in toggles["uv-destroy-refused-while-bound"]["evidence"]
+    assert toggles["uv-fast-destroy-refused-while-bound"]["default"] == "true"
+    assert "b1e428615f15" in toggles["uv-fast-destroy-refused-while-bound"]["evidence"]
+    assert toggles["exit-fput-order"]["default"] == "reverse"
+    assert all(t["evidence"] for t in toggles.values())
+    assert not {"zapq-dissolves-se-binding", "uv-resets-queues-on-destroy",
+                "qemu-resets-ap-before-unprotect"} & set(toggles)
+    assert main(["sim", "--list-toggles"]) == 0
+    assert "evidence: QEMU ef1535901a0" in capsys.readouterr().out
+    assert main(["sim", "--list-userspaces"]) == 0
+    out = capsys.readouterr().out
+    assert "qemu-8.2  [F7.12]" in out and "s390_machine_reset" in out
 
 
 def test_core_api_reports_progress_and_can_be_cancelled() -> None:

@@ -3,7 +3,8 @@
 1. Property: for small V and Q, the concrete search (one local state per vCPU and per queue,
    positions kept) and the reduced ones (exact symmetry, and the counter abstraction with
    cutoff 1 or 2) give the same verdict and the same shortest-trace length for every claim.
-   The hardware-fault toggles are on, so vCPUs and queues really diverge.
+   The hardware-fault toggles are on, so vCPUs and queues really diverge; both the ``any``
+   userspace and QEMU's scripted one, with and without the async-teardown helper.
 2. A Hypothesis random walk over the concrete step function: every visited state,
    canonicalised, is in the reduced BFS's visited set; every concrete transition has an
    abstract twin (same event) — the simulation lemma the counter abstraction rests on — and
@@ -38,11 +39,12 @@ CONFIGS = [("s390", "5.10"), ("s390", "6.1"), ("s390", "6.12"), ("powerpc-e500",
 
 
 def make_profile(arch: str, era: str, order: str, vcpus: int, queues: int,
-                 faults: tuple[bool, bool] = (True, True), zapq: bool = False) -> Profile:
+                 faults: tuple[bool, bool] = (True, True), qemu: bool = False,
+                 helper: bool = False) -> Profile:
     toggles = {name: str(on).lower() for name, on in zip(FAULTS, faults, strict=True)}
-    toggles["zapq-dissolves-se-binding"] = str(zapq).lower()
     return build_profile(arch, era, order=order, vcpus=vcpus, queues=queues, toggles=toggles,
-                         exclude=SLIM if arch == "s390" else ())
+                         exclude=SLIM if arch == "s390" else (),
+                         userspace="qemu-8.1" if qemu else "any", async_teardown=helper)
 
 
 def verdicts(result: CheckResult) -> list[tuple[str, str, int]]:
@@ -53,9 +55,12 @@ def verdicts(result: CheckResult) -> list[tuple[str, str, int]]:
 def small_profiles(draw: st.DrawFn) -> Profile:
     arch, era = draw(st.sampled_from(CONFIGS))
     limit = 2 if era == "6.12" else 3
+    # 6.12 with AP faults under `any` has ~10^5 concrete states: keep the examples quick
+    ap_faults = draw(st.booleans()) and era != "6.12"
     return make_profile(arch, era, draw(st.sampled_from(["current", "reversed"])),
                         draw(st.integers(1, limit)), draw(st.integers(1, limit)),
-                        (draw(st.booleans()), draw(st.booleans())), draw(st.booleans()))
+                        (ap_faults, draw(st.booleans())), draw(st.booleans()),
+                        draw(st.booleans()))
 
 
 @settings(max_examples=14, deadline=None)
@@ -91,8 +96,10 @@ def test_abstraction_of_a_concrete_population() -> None:
 
 
 # -- the random walk --------------------------------------------------------------------
-WALK_PROFILES = [make_profile("s390", "6.12", "reversed", 2, 2),
-                 make_profile("s390", "5.10", "current", 3, 2, zapq=True),
+WALK_PROFILES = [make_profile("s390", "6.12", "reversed", 2, 2, (False, True)),
+                 make_profile("s390", "6.12", "current", 2, 2, (False, True), helper=True),
+                 make_profile("s390", "6.12", "current", 3, 2, qemu=True),
+                 make_profile("s390", "5.10", "current", 3, 2),
                  make_profile("powerpc-e500", "6.12", "reversed", 3, 1),
                  make_profile("x86", "6.15", "current", 2, 1)]
 
@@ -141,8 +148,9 @@ class ConcreteWalk(RuleBasedStateMachine):
         assert twins, f"no abstract twin for {event.name}"
         self.depth += 1
         for claim in CLAIMS:
-            if not applies(claim, event):
+            if not applies(claim, self.state, event):
                 continue
+            assert applies(claim, before_abs, twins[0])
             concrete_ok = not claim.check(self.state, event, after)
             assert concrete_ok == (not claim.check(before_abs, twins[0], after_abs))
             if not concrete_ok:

@@ -1,10 +1,12 @@
 """Provides ``kvm-workbench sim``: the teardown model checker from the command line.
 
 One run per call order requested (``--order both`` gives ``current`` and ``reversed``, the
-RFC); each prints a compact table and the shortest counterexample of every failing claim, or
-with ``--json`` one object ``{"runs": [...]}`` built by ``CheckResult.to_json()`` — the same
-result objects the Simulator screen shows. Exit status: 0 ran; 1 with ``--check`` when a claim
-fails; 2 bad input (a SimError/ProfileError, printed on one line by workbench.cli).
+RFC), for the userspace chosen with ``--userspace`` (``any``, ``qemu-8.2``, ``qemu-8.1``;
+``--async-teardown`` adds QEMU's CLONE_VM helper); each prints a compact table and the shortest
+counterexample of every failing claim, or with ``--json`` one object ``{"runs": [...]}`` built
+by ``CheckResult.to_json()`` — the same result objects the Simulator screen shows. Exit status:
+0 ran; 1 with ``--check`` when a claim fails; 2 bad input (a SimError/ProfileError, printed on
+one line by workbench.cli).
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--rev", default=None, help="revision of --repo (default HEAD)")
     parser.add_argument("--order", choices=("current", "reversed", "both"), default=None,
                         help="kvm_destroy_vm() order (default both)")
+    parser.add_argument("--userspace", default="any", metavar="NAME",
+                        help="who drives teardown: any (every sequence, the default),"
+                        " qemu-8.2, qemu-8.1 (see --list-userspaces)")
+    parser.add_argument("--async-teardown", action="store_true",
+                        help="QEMU's async-teardown helper shares the address space (F7.12)")
     parser.add_argument("--steps", default=None,
                         help="explicit kvm_destroy_vm() step list, comma-separated")
     parser.add_argument("--vcpus", type=int, default=2, help="vCPUs (default 2)")
@@ -52,7 +59,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 when a claim fails")
     parser.add_argument("--list-features", action="store_true", help="list the era features")
     parser.add_argument("--list-claims", action="store_true", help="list the claims")
-    parser.add_argument("--list-toggles", action="store_true", help="list the toggles")
+    parser.add_argument("--list-toggles", action="store_true",
+                        help="list the toggles with the evidence for each default")
+    parser.add_argument("--list-userspaces", action="store_true",
+                        help="list the userspace profiles and where they were read")
     parser.set_defaults(func=run)
 
 
@@ -80,8 +90,10 @@ def _lists(args: argparse.Namespace) -> int | None:
     from sim.claims import CLAIMS
     from sim.eras import FEATURES, format_version
     from sim.toggles import TOGGLES
+    from sim.userspace import USERSPACES
 
-    if not (args.list_features or args.list_claims or args.list_toggles):
+    if not (args.list_features or args.list_claims or args.list_toggles
+            or args.list_userspaces):
         return None
     if args.json:
         data: dict[str, Any] = {}
@@ -94,10 +106,15 @@ def _lists(args: argparse.Namespace) -> int | None:
             } for f in FEATURES]
         if args.list_claims:
             data["claims"] = [{"id": c.id, "title": c.title, "facts": list(c.facts),
-                               "comment": c.comment} for c in CLAIMS]
+                               "definition": c.definition, "comment": c.comment}
+                              for c in CLAIMS]
         if args.list_toggles:
             data["toggles"] = [{"name": t.name, "default": t.default, "values": list(t.values),
-                                "fact": t.fact, "question": t.question} for t in TOGGLES]
+                                "fact": t.fact, "question": t.question,
+                                "evidence": t.evidence} for t in TOGGLES]
+        if args.list_userspaces:
+            data["userspaces"] = [{"name": u.name, "title": u.title, "fact": u.fact,
+                                   "evidence": u.evidence} for u in USERSPACES.values()]
         print(json.dumps(data, indent=2))
         return 0
     blocks = []
@@ -107,6 +124,8 @@ def _lists(args: argparse.Namespace) -> int | None:
         blocks.append(render.render_claims())
     if args.list_toggles:
         blocks.append(render.render_toggles())
+    if args.list_userspaces:
+        blocks.append(render.render_userspaces())
     print("\n\n".join(blocks))
     return 0
 
@@ -161,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
         profile = build_profile(
             args.arch, era, order=order if order != "custom" else "current", steps=steps,
             vcpus=args.vcpus, queues=args.queues, toggles=toggles, features=features,
-            claims=args.claim, exclude=args.exclude)
+            claims=args.claim, exclude=args.exclude, userspace=args.userspace,
+            async_teardown=args.async_teardown)
         results.append(check(profile, reduction=args.reduction, cutoff=args.cutoff))
     if args.json:
         data: dict[str, Any] = {"runs": [result.to_json() for result in results]}

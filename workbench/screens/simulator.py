@@ -30,10 +30,16 @@ VERDICT_STYLE = {"holds": "green", "fails": "bold red", "unknown": "yellow"}
 
 
 def verdict_text(claim: ClaimResult) -> Text:
-    label = claim.verdict + (" (vacuous)" if claim.vacuous else "")
-    if not claim.present:
-        label += " (no comment)"
-    return Text(label, style=VERDICT_STYLE.get(claim.verdict, ""))
+    from sim.render import verdict_text as label
+
+    return Text(label(claim), style=VERDICT_STYLE.get(claim.verdict, ""))
+
+
+def userspace_choices() -> list[tuple[str, str]]:
+    """The userspace picker: every profile, with and without QEMU's async-teardown helper."""
+    from sim.userspace import USERSPACE_NAMES
+
+    return [(label, label) for name in USERSPACE_NAMES for label in (name, f"{name}+async")]
 
 
 def step_text(step: TraceStep) -> Text:
@@ -50,6 +56,8 @@ def step_text(step: TraceStep) -> Text:
                 style="dim")
     if event.detail:
         text.append(f"   {event.detail}\n", style="italic")
+    for warn in event.warns:
+        text.append(f"   WARN: {warn}\n", style="bold yellow")
     if event.frees:
         text.append(f"   frees: {', '.join(sorted(event.frees))}\n", style="red")
     if event.accesses:
@@ -61,6 +69,15 @@ def step_text(step: TraceStep) -> Text:
             text.append(change.delta + "\n", style="yellow")
         else:
             text.append(f"{change.before} → {change.after}\n")
+    return text
+
+
+def why_text(claim: ClaimResult) -> Text:
+    """The inspector for a claim that holds: why (the guards), or why it is vacuous."""
+    from sim.render import render_why
+
+    text = Text(f"{claim.title}\n\n", style="green")
+    text.append("\n".join(render_why(claim)))
     return text
 
 
@@ -92,6 +109,8 @@ class SimulatorScreen(Screen[None]):
                          id="arch")
             yield Label("era")
             yield Input("6.12", id="era", restrict=r"[0-9.]*", max_length=5)
+            yield Label("userspace")
+            yield Select(userspace_choices(), value="any", allow_blank=False, id="userspace")
             yield Label("vCPUs")
             yield Input("2", id="vcpus", type="integer", max_length=3)
             yield Label("queues")
@@ -129,16 +148,17 @@ class SimulatorScreen(Screen[None]):
         self.action_run()
 
     # -- running -----------------------------------------------------------------------------
-    def _request(self) -> tuple[str, str, int, int] | None:
+    def _request(self) -> tuple[str, str, str, int, int] | None:
         arch = str(self.query_one("#arch", Select).value)
         era = self.query_one("#era", Input).value.strip()
+        userspace = str(self.query_one("#userspace", Select).value)
         try:
             vcpus = int(self.query_one("#vcpus", Input).value)
             queues = int(self.query_one("#queues", Input).value)
         except ValueError:
             self.notify("vCPUs and queues must be numbers", severity="error")
             return None
-        return arch, era, vcpus, queues
+        return arch, era, userspace, vcpus, queues
 
     def action_run(self) -> None:
         request = self._request()
@@ -153,16 +173,18 @@ class SimulatorScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sim", exit_on_error=False,
           description="model checking both call orders")
-    def run_check(self, arch: str, era: str, vcpus: int, queues: int,
+    def run_check(self, arch: str, era: str, userspace: str, vcpus: int, queues: int,
                   toggles: dict[str, str]) -> None:
         import sim
         from sim.errors import CheckCancelled, SimError
 
         worker = get_current_worker()
+        name, _, helper = userspace.partition("+")
         try:
             for order in ORDERS:
                 profile = sim.build_profile(arch, era, order=order, vcpus=vcpus, queues=queues,
-                                            toggles=toggles)
+                                            toggles=toggles, userspace=name,
+                                            async_teardown=helper == "async")
                 result = sim.check(
                     profile,
                     progress=lambda n, order=order: self.post_message(StatesExplored(order, n)),
@@ -233,15 +255,18 @@ class SimulatorScreen(Screen[None]):
                                 if v != "false")
             self.query_one("#sim-status", Static).update(
                 f"{profile.arch} {self.query_one('#era', Input).value} "
-                f"V={profile.vcpus} Q={profile.queues}   toggles: {toggles}")
+                f"{profile.userspace_label} V={profile.vcpus} Q={profile.queues}"
+                f"   toggles: {toggles}")
             self._show_first_failure()
 
     def _show_first_failure(self) -> None:
-        for order in ORDERS:
-            for claim in self.results[order].claims:
-                if claim.verdict == "fails":
-                    self.show_trace(order, claim)
-                    return
+        """Open the failure with the shortest trace (the quickest to read), current first."""
+        failures = [(len(claim.trace), index, order, claim)
+                    for index, order in enumerate(ORDERS)
+                    for claim in self.results[order].claims if claim.verdict == "fails"]
+        if failures:
+            _, _, order, claim = min(failures, key=lambda item: item[:2])
+            self.show_trace(order, claim)
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, message: DataTable.RowHighlighted) -> None:
@@ -269,10 +294,7 @@ class SimulatorScreen(Screen[None]):
             steps.add_row(str(step.index), step.event.name, step.event.function,
                           step.event.fact)
         body = self.query_one("#step-body", Static)
-        body.update(step_text(claim.trace[0]) if claim.trace else Text(
-            f"{claim.title}\n\nholds: no reachable state violates it"
-            + (" (vacuous: nothing it speaks about happened)" if claim.vacuous else ""),
-            style="green"))
+        body.update(step_text(claim.trace[0]) if claim.trace else why_text(claim))
 
     @on(DataTable.RowSelected, "#steps")
     async def _step_selected(self, message: DataTable.RowSelected) -> None:
