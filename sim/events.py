@@ -105,28 +105,26 @@ def _user_events(state: State, profile: Profile) -> list[Outcome]:
 
 def _pv_disable(tx: Tx, key: str = "") -> list[Outcome]:
     """KVM_PV_DISABLE (kvm_s390_handle_pv, [6.12] kvm-s390.c:2685-2702, [6.1] :2570-2587):
-    every secure CPU out of PV; if one could not be destroyed the ioctl stops there ("destroy
-    VM will also fail"); else the configuration(s) are destroyed."""
+    every secure CPU out of PV, then the configuration(s) are destroyed."""
     key = key or ("pv-disable" if tx.has("pv-async-cleanup") else "pv-disable-deinit")
-    out = []
-    for branch in cpus_from_pv(tx):
-        if cpu_destroy_failed(branch):
-            branch.note("stops: a secure CPU could not be destroyed")
-        else:
-            branch.push("pv_deinit")
-        out.append(branch.done(key))
-    return out
+    return _pv_ioctl(tx, key, "pv_deinit")
 
 
 def _pv_prepare(tx: Tx, key: str) -> list[Outcome]:
-    """KVM_PV_ASYNC_CLEANUP_PREPARE ([6.12] kvm-s390.c:2660-2677): CPUs out of PV, stop on a
-    failed CPU destroy, else set the configuration aside (F7.3)."""
+    """KVM_PV_ASYNC_CLEANUP_PREPARE ([6.12] kvm-s390.c:2660-2677): CPUs out of PV, then the
+    configuration is set aside (F7.3)."""
+    return _pv_ioctl(tx, key, "pv_set_aside")
+
+
+def _pv_ioctl(tx: Tx, key: str, then: str) -> list[Outcome]:
+    """The CPUs leave PV; if one could not be destroyed the ioctl stops there ("destroy VM
+    will also fail"), else the kernel step ``then`` follows."""
     out = []
     for branch in cpus_from_pv(tx):
         if cpu_destroy_failed(branch):
             branch.note("stops: a secure CPU could not be destroyed")
         else:
-            branch.push("pv_set_aside")
+            branch.push(then)
         out.append(branch.done(key))
     return out
 

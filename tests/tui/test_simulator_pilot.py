@@ -66,3 +66,25 @@ async def test_bad_era_is_one_line_not_a_crash() -> None:
         await settle(pilot)
         status = str(screen.query_one("#sim-status", Static).render())
         assert "'2.0' is not a release" in status
+
+
+async def test_userspace_picker_runs_qemu_and_says_why_a_claim_holds() -> None:
+    """QEMU 8.2 on 6.12: nothing fails, and the inspector names the rule that prevented it."""
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        screen.query_one("#userspace", Select).value = "qemu-8.2"
+        await pilot.press("r")
+        await settle(pilot)
+        for order in ("current", "reversed"):
+            result = screen.results[order]
+            assert result.profile.userspace == "qemu-8.2"
+            assert [c.id for c in result.claims if c.verdict == "fails"] == []
+        claims = screen.query_one("#claims-current", DataTable)
+        claims.focus()
+        await settle(pilot)
+        body = str(screen.query_one("#step-body", Static).render())
+        assert "se-ap-reset holds" in body
+        assert "prevented by uv-refused-bound-destroy" in body
+        status = str(screen.query_one("#sim-status", Static).render())
+        assert "qemu-8.2" in status

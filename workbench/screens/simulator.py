@@ -267,6 +267,8 @@ class SimulatorScreen(Screen[None]):
         if failures:
             _, _, order, claim = min(failures, key=lambda item: item[:2])
             self.show_trace(order, claim)
+        elif self.results[ORDERS[0]].claims:  # nothing fails: why the first claim holds
+            self.show_trace(ORDERS[0], self.results[ORDERS[0]].claims[0])
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, message: DataTable.RowHighlighted) -> None:
