@@ -16,50 +16,92 @@ from pathlib import Path
 from typing import TypeVar
 
 from history.errors import HistoryError
-from history.git import Git, check_path, check_revision
+from history.git import Git, check_path, check_revision, printable
 from history.model import RepoInfo
+from history.preflight import check_repository, find_git_dir
 
 T = TypeVar("T")
 
 _CACHE_SIZE = 256
 
 
+def expand(path: str | os.PathLike[str]) -> Path:
+    """``path`` with ``~`` / ``~user`` expanded; an unknown user is a one-line error."""
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text:
+        raise HistoryError("a repository path must be a non-empty string")
+    if "\0" in text:
+        raise HistoryError(printable(f"{text}: a path cannot contain NUL"))
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise HistoryError(printable(f"{text}: no such user for ~")) from None
+
+
 class KernelRepo:
     """A read-only view of one git repository."""
 
-    def __init__(self, path: Path, *, demo: bool = False) -> None:
+    def __init__(self, path: Path, *, demo: bool = False, gitdir: Path | None = None) -> None:
         self.path = path
         self.demo = demo
-        self.git = Git(path)
+        self.git = Git(path, gitdir=gitdir)
         self._cache: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None) -> KernelRepo:
-        """Open ``path`` (a git work tree or bare repo), or the demo history when None."""
-        if path is None:
-            from history.demo import ensure_demo
+        """Open ``path`` (a git work tree or bare repo), or the demo history when None.
 
-            return cls(ensure_demo(), demo=True)
-        resolved = Path(path).expanduser()
-        if not resolved.exists():
-            raise HistoryError(f"{resolved}: no such directory")
-        if not resolved.is_dir():
-            raise HistoryError(f"{resolved}: not a directory")
-        if (resolved / "virt/kvm/kvm_main.c").is_file() and not (resolved / ".git").exists():
-            raise HistoryError(f"{resolved} is a plain source tree (no git): history, trace and"
-                               f" blame need a git clone")
-        repo = cls(resolved.resolve())
-        # One git process answers all three questions (launch cost matters on big repos).
-        out = repo.git.run(["rev-parse", "--is-inside-work-tree", "--is-bare-repository",
-                            "--is-shallow-repository", "--verify", "-q", "HEAD^{commit}"],
-                           ok=(0, 1, 128)).decode().split()
-        if len(out) < 3 or "true" not in out[:2]:
-            raise HistoryError(f"{resolved}: not a git repository")
-        repo._cache[("shallow",)] = out[2] == "true"
-        if len(out) < 4:
-            raise HistoryError(f"{resolved}: repository has no commits")
+        The repository is found and checked without running git (history.preflight); git
+        then reads it with its git directory named and an empty work tree."""
+        if path is None:
+            return cls._demo()
+        resolved = expand(path)
+        try:
+            if not resolved.exists():
+                raise HistoryError(printable(f"{resolved}: no such directory"))
+            if not resolved.is_dir():
+                raise HistoryError(printable(f"{resolved}: not a directory"))
+            if (resolved / "virt/kvm/kvm_main.c").is_file() and \
+                    not (resolved / ".git").exists():
+                raise HistoryError(printable(
+                    f"{resolved} is a plain source tree (no git): history, trace and blame"
+                    f" need a git clone"))
+            return cls._checked(resolved.resolve())
+        except OSError as error:
+            raise HistoryError(printable(f"{path}: {error.strerror or error}")) from None
+
+    @classmethod
+    def _demo(cls) -> KernelRepo:
+        """The demo history; a cache whose head is not the one its build recorded is rebuilt."""
+        from history.demo import ensure_demo, stamped_head
+
+        target = ensure_demo()
+        try:
+            repo = cls._checked(target, demo=True)
+            if repo._cache.get(("head",)) == stamped_head(target):
+                return repo
+        except HistoryError:
+            pass
+        return cls._checked(ensure_demo(rebuild=True), demo=True)
+
+    @classmethod
+    def _checked(cls, top: Path, *, demo: bool = False) -> KernelRepo:
+        gitdir, worktree = find_git_dir(top)
+        shown = worktree or gitdir
+        check_repository(gitdir, shown)
+        repo = cls(shown, demo=demo, gitdir=gitdir)
+        # One git process answers both questions (launch cost matters on big repos).
+        out = repo.git.run(["rev-parse", "--is-shallow-repository", "--verify", "-q",
+                            "HEAD^{commit}"], ok=(0, 1)).decode().split()
+        if not out:
+            raise HistoryError(printable(f"{shown}: not a git repository"))
+        repo._cache[("shallow",)] = out[0] == "true"
+        repo._cache[("head",)] = out[1] if len(out) > 1 else ""
+        if len(out) < 2:
+            raise HistoryError(printable(f"{shown}: repository has no commits"
+                                         f" (HEAD is unborn or not a commit)"))
         return repo
 
     # -- revisions and files -----------------------------------------------------------------

@@ -21,8 +21,8 @@ from typing import TypeVar
 
 from history.cfacts import CFile
 from history.errors import HistoryError
-from history.git import check_path
-from history.repo import KernelRepo
+from history.git import check_path, printable
+from history.repo import KernelRepo, expand
 
 T = TypeVar("T")
 
@@ -226,8 +226,12 @@ def open_source(path: str | os.PathLike[str] | None, rev: str | None = None,
     contain ``virt/kvm/kvm_main.c``, else a one-line HistoryError says it is no kernel tree.
     """
     if repo is None and path is not None:
-        resolved = Path(path).expanduser()
-        if resolved.is_dir() and is_plain_tree(resolved):
+        resolved = expand(path)
+        try:
+            plain = resolved.is_dir() and is_plain_tree(resolved)
+        except OSError as error:
+            raise HistoryError(printable(f"{path}: {error.strerror or error}")) from None
+        if plain:
             if rev is not None:
                 raise HistoryError(f"{resolved} is a plain source tree (no git): --rev needs a"
                                    f" git clone")
@@ -239,8 +243,8 @@ def open_source(path: str | os.PathLike[str] | None, rev: str | None = None,
         kernel = repo if repo is not None else KernelRepo.open(path)
     except HistoryError as error:
         if str(error).endswith(": not a git repository"):
-            raise HistoryError(f"{Path(str(path)).expanduser()}: neither a git repository nor"
-                               f" a kernel source tree (no {MARKER})") from None
+            raise HistoryError(printable(f"{expand(str(path))}: neither a git repository nor"
+                                         f" a kernel source tree (no {MARKER})")) from None
         raise
     sha = kernel.resolve(rev)
     source = _remember(("git", str(kernel.path), sha), lambda: GitSource(kernel, sha))

@@ -5,6 +5,9 @@ The spec lives beside this file (``commits/NN-slug/{meta.toml,tree/...}`` and
 cache directory on first use. Identities, dates and messages are fixed and fast-import writes
 objects verbatim, so two builds on any machine give the same commit ids; the directory name
 carries a digest of the spec, so a changed spec builds a fresh repository next to the old one.
+A build happens in a scratch directory that is always removed and is renamed into place only
+when complete, with a stamp naming its head commit; a cached copy whose head does not match
+its stamp (a corrupted or half-deleted cache) is rebuilt.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from history.errors import HistoryError
-from history.git import git_env
+from history.git import Git
 
 SPEC_DIR = Path(__file__).parent
 IDENTITY = ("kvm-workbench demo", "demo@kvm-workbench.invalid")
@@ -153,43 +155,76 @@ def build_demo(dest: Path) -> Path:
     """Build the demo repository at ``dest`` (which must not exist). Returns ``dest``."""
     commits, proposals = load_spec()
     stream = fast_import_stream(commits, proposals)
-    env = git_env({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-                   "HOME": str(dest.parent)})
-
-    def git(*args: str, data: bytes | None = None) -> None:
-        proc = subprocess.run(["git", "-C", str(dest), *args], input=data, capture_output=True,
-                              env=env, check=False)
-        if proc.returncode != 0:
-            raise HistoryError(f"building demo history failed: git {args[0]}: "
-                               f"{proc.stderr.decode(errors='replace').strip()[:200]}")
-
     dest.mkdir(parents=True)
-    git("init", "-q", "--bare", "--initial-branch=main")
-    git("fast-import", "--quiet", "--done", data=stream)
-    git("symbolic-ref", "HEAD", BRANCH)
+    git = Git(dest)
+
+    def run(*args: str, data: bytes | None = None) -> bytes:
+        try:
+            return git.run(args, input=data)
+        except HistoryError as error:
+            raise HistoryError(f"building demo history failed: git {args[0]}: {error}") \
+                from None
+
+    run("init", "-q", "--bare", "--initial-branch=main")
+    run("fast-import", "--quiet", "--done", data=stream)
+    run("symbolic-ref", "HEAD", BRANCH)
+    head = run("rev-parse", "--verify", BRANCH).decode().strip()
+    (dest / STAMP).write_text(head + "\n", encoding="ascii")
     return dest
 
 
+#: File in the built repository naming its head commit (written last).
+STAMP = "kvm-workbench-demo"
+
+
 def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/kvm-workbench`` (``~/.cache/kvm-workbench`` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """``$XDG_CACHE_HOME/kvm-workbench`` (``~/.cache/kvm-workbench`` by default); a relative
+    XDG_CACHE_HOME is invalid (XDG base directory spec) and ignored."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            raise HistoryError("no cache directory: HOME is not an absolute path and"
+                               " XDG_CACHE_HOME is not set to one")
+        base = os.path.join(home, ".cache")
     return Path(base) / "kvm-workbench"
 
 
-def ensure_demo() -> Path:
-    """The demo repository, built on first use; concurrent first uses are safe (atomic rename)."""
-    root = cache_root()
-    target = root / f"demo-{spec_digest()}.git"
-    if (target / "HEAD").exists():
+def demo_path() -> Path:
+    """Where the demo repository for this spec lives (built or not)."""
+    return cache_root() / f"demo-{spec_digest()}.git"
+
+
+def stamped_head(target: Path) -> str:
+    """The head commit the build recorded, or '' when the stamp is missing or damaged."""
+    try:
+        text = (target / STAMP).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return text if len(text) == 40 else ""
+
+
+def ensure_demo(*, rebuild: bool = False) -> Path:
+    """The demo repository, built on first use (or when ``rebuild``: a damaged cache);
+    concurrent first uses are safe (atomic rename)."""
+    target = demo_path()
+    if not rebuild and stamped_head(target):
         return target
-    root.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=root))
+    root = target.parent
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=root))
+    except OSError as error:
+        raise HistoryError(f"cannot build the demo history in {root}: {error.strerror}") \
+            from None
     try:
         built = build_demo(scratch / "repo.git")
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
         try:
             os.rename(built, target)
         except OSError:
-            if not (target / "HEAD").exists():
+            if not stamped_head(target):
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
