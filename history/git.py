@@ -316,6 +316,17 @@ class Git:
             raise HistoryError(_first_line(message))
         return out
 
+    def run_noting_errors(self, args: Sequence[str], *, input: bytes | None = None,
+                          cap: int = OUTPUT_CAP) -> tuple[bytes, str]:
+        """Like ``run``, and also git's first error line on success ('' if none): batch
+        commands report a corrupt object as "missing" on stdout and the cause on stderr."""
+        status, out, message = self._run(args, input, cap)
+        if status != 0:
+            raise HistoryError(_first_line(message))
+        errors = [line for line in message.decode("utf-8", "replace").splitlines()
+                  if line.startswith(("error:", "fatal:"))]
+        return out, _first_line("\n".join(errors).encode()) if errors else ""
+
     def text(self, args: Sequence[str]) -> str:
         """``run`` decoded as UTF-8 (kernel history has a few Latin-1 names: replace them)."""
         return self.run(args).decode("utf-8", "replace")

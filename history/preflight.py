@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from history.errors import HistoryError
@@ -37,6 +38,9 @@ _CAPS = {
 _GITFILE_CAP = 4096
 _DEFAULT_CAP = 16 << 30
 _INCLUDE_DEPTH = 10
+
+#: Config keys the check reads: includes, file-valued keys, partial-clone markers.
+_KEYS = r"^include(if\..*)?\.path$|^extensions\.partialclone$|^remote\..*\.promisor$"
 
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
@@ -113,7 +117,15 @@ def _looks_bare(path: Path) -> bool:
         and (path / "refs").is_dir()
 
 
-def check_repository(gitdir: Path, shown: Path) -> None:
+@dataclass(frozen=True, slots=True)
+class RepoFacts:
+    """What the check learned on the way."""
+
+    partial: bool
+    """A partial clone (extensions.partialClone or a promisor remote)."""
+
+
+def check_repository(gitdir: Path, shown: Path) -> RepoFacts:
     """Refuse (one HistoryError line naming ``shown``) a git directory git could hang or
     exhaust memory on; see the module docstring."""
     dirs = [gitdir]
@@ -124,13 +136,15 @@ def check_repository(gitdir: Path, shown: Path) -> None:
         other = Path(text) if Path(text).is_absolute() else gitdir / text
         if other.is_dir():
             dirs.append(other)
+    partial = False
     for base in dirs:
         for rel, cap in _CAPS.items():
             _check_file(shown, base / rel, rel, cap)
-        _check_includes(shown, base / "config", "config", 0)
-        _check_includes(shown, base / "config.worktree", "config.worktree", 0)
+        partial |= _check_includes(shown, base / "config", "config", 0)
+        partial |= _check_includes(shown, base / "config.worktree", "config.worktree", 0)
         _check_tree(shown, base, "refs")
         _check_tree(shown, base, "objects")
+    return RepoFacts(partial=partial)
 
 
 def _check_tree(shown: Path, base: Path, rel: str) -> None:
@@ -158,28 +172,35 @@ def _check_tree(shown: Path, base: Path, rel: str) -> None:
                                                         .st_mode))
 
 
-def _check_includes(shown: Path, config: Path, rel: str, depth: int) -> None:
-    """Each file a config includes (any condition) is absent or a small regular file."""
+def _check_includes(shown: Path, config: Path, rel: str, depth: int) -> bool:
+    """Each file a config includes (any condition) is absent or a small regular file;
+    returns whether the config makes a partial clone. (Files that other keys name are not
+    checked: the chokepoint's -c overrides keep git from reading them.)"""
     if not config.is_file():
-        return
+        return False
     if depth > _INCLUDE_DEPTH:
         raise _refuse(shown, rel, f"an include chain deeper than {_INCLUDE_DEPTH}")
     from history.git import Git
 
     try:
         out = Git(Path("/")).run(["config", "--file", str(config), "--no-includes", "-z",
-                                  "--get-regexp", r"^include(if\..*)?\.path$"], ok=(0, 1))
+                                  "--get-regexp", _KEYS], ok=(0, 1))
     except HistoryError as error:
         raise _refuse(shown, rel, f"a config git cannot parse ({error})") from None
+    partial = False
     for item in out.split(b"\0"):
         if b"\n" not in item:
             continue
-        value = item.split(b"\n", 1)[1].decode("utf-8", "replace")
-        if not value:
+        key_bytes, value_bytes = item.split(b"\n", 1)
+        key = key_bytes.decode("utf-8", "replace").lower()
+        value = value_bytes.decode("utf-8", "replace")
+        if key == "extensions.partialclone" or key.endswith(".promisor"):
+            partial |= bool(value) and value.lower() not in ("false", "no", "off", "0")
             continue
-        if value.startswith("~"):
+        if not value or value.startswith("~"):
             continue  # the chokepoint's HOME does not exist: git finds no such file
         target = Path(value) if os.path.isabs(value) else config.parent / value
         label = f"{rel} include {value}"
         _check_file(shown, target, label, _CAPS["config"])
-        _check_includes(shown, target, label, depth + 1)
+        partial |= _check_includes(shown, target, label, depth + 1)
+    return partial

@@ -209,8 +209,10 @@ def blame(
     check_path(path)
 
     def compute() -> Blame:
-        out = repo.git.text(["blame", "--porcelain", "--no-textconv", f"-L{start},{end}",
-                             sha, "--", path])
+        # --no-ignore-revs-file: blame keeps config's ignore-revs files in a sorted list, so
+        # the -c reset in the chokepoint sorts first and would not stop a file being read
+        out = repo.git.text(["blame", "--porcelain", "--no-textconv", "--no-ignore-revs-file",
+                             f"-L{start},{end}", sha, "--", path])
         info: dict[str, dict[str, str]] = {}
         lines: list[BlameLine] = []
         current: list[str] = []

@@ -90,8 +90,9 @@ class KernelRepo:
     def _checked(cls, top: Path, *, demo: bool = False) -> KernelRepo:
         gitdir, worktree = find_git_dir(top)
         shown = worktree or gitdir
-        check_repository(gitdir, shown)
+        facts = check_repository(gitdir, shown)
         repo = cls(shown, demo=demo, gitdir=gitdir)
+        repo._cache[("partial",)] = facts.partial
         # One git process answers both questions (launch cost matters on big repos).
         out = repo.git.run(["rev-parse", "--is-shallow-repository", "--verify", "-q",
                             "HEAD^{commit}"], ok=(0, 1)).decode().split()
@@ -100,9 +101,19 @@ class KernelRepo:
         repo._cache[("shallow",)] = out[0] == "true"
         repo._cache[("head",)] = out[1] if len(out) > 1 else ""
         if len(out) < 2:
-            raise HistoryError(printable(f"{shown}: repository has no commits"
-                                         f" (HEAD is unborn or not a commit)"))
+            raise HistoryError(printable(repo._why_no_head()))
         return repo
+
+    def _why_no_head(self) -> str:
+        """Why HEAD names no readable commit: unborn, or an object git cannot read."""
+        named = self.git.run(["rev-parse", "--verify", "-q", "HEAD"], ok=(0, 1)).strip()
+        if not named:
+            return f"{self.path}: repository has no commits (HEAD is unborn)"
+        sha = named.decode("ascii", "replace")
+        _, error = self.git.run_noting_errors(["cat-file", "--batch-check"],
+                                              input=f"{sha}\n".encode())
+        cause = error or "the object is missing"
+        return f"{self.path}: HEAD commit {sha[:12]} cannot be read: {cause}"
 
     # -- revisions and files -----------------------------------------------------------------
     @property
@@ -135,12 +146,29 @@ class KernelRepo:
         check_path(path)
 
         def read() -> bytes:
-            out = self.git.run(["cat-file", "blob", f"{rev}:{path}"], ok=(0, 128))
-            if not out and not self.git.ok(["cat-file", "-e", f"{rev}:{path}"]):
-                raise HistoryError(f"{path}: no such file at {rev[:12]}")
-            return out
+            from history.source import FILE_CAP
+
+            out, error = self.git.run_noting_errors(["cat-file", "--batch"],
+                                                    input=f"{rev}:{path}\n".encode(),
+                                                    cap=FILE_CAP + 4096)
+            header, _, body = out.partition(b"\n")
+            fields = header.split()
+            if len(fields) == 3 and fields[1] == b"blob":
+                return body[:int(fields[2])]
+            if error:
+                raise HistoryError(printable(f"{path} at {rev[:12]} cannot be read: {error}"))
+            if self.partial:
+                raise HistoryError(printable(
+                    f"{path} at {rev[:12]}: not in this partial clone (the workbench never"
+                    f" fetches; fetch it with git, or use a full clone)"))
+            raise HistoryError(printable(f"{path}: no such file at {rev[:12]}"))
 
         return self.cached(("blob", rev, path), read)
+
+    @property
+    def partial(self) -> bool:
+        """A partial clone (blobs may be left out and live at a promisor remote)."""
+        return bool(self._cache.get(("partial",), False))
 
     def info(self) -> RepoInfo:
         return RepoInfo(path=str(self.path), head=self.resolve(None), demo=self.demo,

@@ -13,6 +13,7 @@ process re-reads nothing.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -30,6 +31,39 @@ T = TypeVar("T")
 MARKER = "virt/kvm/kvm_main.c"
 #: Label used as the revision of a plain directory.
 TREE_REV = "tree"
+#: The largest source file the workbench reads (kernel .c files it reads are far below 1 MB).
+FILE_CAP = 16 << 20
+
+
+def read_regular(root: Path, path: str) -> bytes | None:
+    """The bytes of ``root/path`` if it is a regular file (after symlinks) of at most
+    FILE_CAP bytes; None when absent; a one-line HistoryError for a FIFO, a device, a loop,
+    an unreadable or an oversized file (opening a FIFO would block, /dev/zero never ends)."""
+    full = root / path
+    try:
+        st = full.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise HistoryError(printable(f"{root}: {path}: {error.strerror}")) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        if stat.S_ISDIR(st.st_mode):
+            return None
+        raise HistoryError(printable(f"{root}: {path} is {kind} (a FIFO or a device):"
+                                     f" refusing to read it"))
+    if st.st_size > FILE_CAP:
+        raise HistoryError(printable(f"{root}: {path} is {st.st_size:,} bytes, more than the"
+                                     f" {FILE_CAP >> 20} MiB the workbench reads"))
+    try:
+        with open(full, "rb") as handle:
+            data = handle.read(FILE_CAP + 1)
+    except OSError as error:
+        raise HistoryError(printable(f"{root}: {path}: {error.strerror}")) from None
+    if len(data) > FILE_CAP:
+        raise HistoryError(printable(f"{root}: {path} grew past {FILE_CAP >> 20} MiB while"
+                                     f" being read"))
+    return data
 
 
 class KernelSource:
@@ -121,7 +155,7 @@ class GitSource(KernelSource):
 
     def _fetch(self, paths: Sequence[str]) -> dict[str, bytes | None]:
         query = "".join(f"{self.rev}:{p}\n" for p in paths).encode()
-        out = self.repo.git.run(["cat-file", "--batch"], input=query)
+        out, error = self.repo.git.run_noting_errors(["cat-file", "--batch"], input=query)
         found: dict[str, bytes | None] = {}
         pos = 0
         for path in paths:
@@ -130,13 +164,30 @@ class GitSource(KernelSource):
             pos = nl + 1
             if len(header) == 3 and header[1] == b"blob":
                 size = int(header[2])
+                if size > FILE_CAP:
+                    raise HistoryError(printable(
+                        f"{path} at {self.label} is {size:,} bytes, more than the"
+                        f" {FILE_CAP >> 20} MiB the workbench reads"))
                 found[path] = out[pos:pos + size]
                 pos += size + 1
             else:
                 if len(header) == 3:  # a tree or other object: skip its body
                     pos += int(header[2]) + 1
+                elif error:  # "missing" because git could not read it
+                    raise HistoryError(printable(f"{path} at {self.label} cannot be read:"
+                                                 f" {error}"))
+                elif self.repo.partial and self._in_tree(path):
+                    raise HistoryError(printable(
+                        f"{path} at {self.label}: not in this partial clone (the workbench"
+                        f" never fetches; fetch it with git, or use a full clone)"))
                 found[path] = None
         return found
+
+    def _in_tree(self, path: str) -> bool:
+        """The commit's tree lists ``path`` (its blob may still be absent locally)."""
+        out = self.repo.git.run(["ls-tree", "--name-only", "--end-of-options", self.rev,
+                                 "--", path], ok=(0, 128))
+        return bool(out.strip())
 
     def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
         args = ["grep", "-l", "-F", "--no-textconv", "--no-color"]
@@ -157,13 +208,7 @@ class DirSource(KernelSource):
         super().__init__(root, TREE_REV)
 
     def _fetch(self, paths: Sequence[str]) -> dict[str, bytes | None]:
-        found: dict[str, bytes | None] = {}
-        for path in paths:
-            try:
-                found[path] = (self.root / path).read_bytes()
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                found[path] = None
-        return found
+        return {path: read_regular(self.root, path) for path in paths}
 
     def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
         raw = [n.encode() for n in needles]
@@ -214,8 +259,9 @@ def _stamp(root: Path) -> str:
 
 
 def is_plain_tree(path: Path) -> bool:
-    """A kernel source directory that is not itself a git work tree."""
-    return (path / MARKER).is_file() and not (path / ".git").exists()
+    """A kernel source directory that is not itself a git work tree (the marker may be a
+    special file: reading it then says so)."""
+    return os.path.lexists(path / MARKER) and not os.path.lexists(path / ".git")
 
 
 def open_source(path: str | os.PathLike[str] | None, rev: str | None = None,

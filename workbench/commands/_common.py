@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +19,9 @@ def open_repo(args: argparse.Namespace) -> KernelRepo:
 
 def print_json(data: Any) -> None:
     """One JSON object on stdout (the ``--json`` contract)."""
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    from workbench.output import json_text
+
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def commit_line(sha: str, date: str, author: str, subject: str) -> str:

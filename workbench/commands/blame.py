@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from history import queries
-from workbench.cli import add_repo_options
+from workbench.cli import add_repo_options, bounded_int
 from workbench.commands._common import open_repo, print_json
 from workbench.errors import UsageError
 
@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                         help="file (default %(default)s)")
     parser.add_argument("-L", dest="lines", metavar="START,END",
                         help="blame this line range instead of a function")
-    parser.add_argument("--parent-of", type=int, metavar="LINE",
+    parser.add_argument("--parent-of", type=bounded_int(1, 10_000_000), metavar="LINE",
                         help="blame as before the commit that last changed LINE (tig's ',')")
     parser.set_defaults(func=run)
 

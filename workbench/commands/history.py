@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 
 from history import queries
 from history.model import Commit
-from workbench.cli import add_repo_options
+from workbench.cli import add_repo_options, bounded_int
 from workbench.commands._common import commit_line, open_repo
 from workbench.errors import UsageError
+from workbench.output import json_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("history", help="list commits (by path, function or pickaxe)")
     add_repo_options(parser)
     parser.add_argument("paths", nargs="*", help="limit to these paths")
-    parser.add_argument("-n", "--max-count", type=int, default=None,
+    parser.add_argument("-n", "--max-count", type=bounded_int(0, 100_000_000), default=None,
                         help="at most N commits (default: all)")
-    parser.add_argument("--skip", type=int, default=0, help="skip the first N commits")
+    parser.add_argument("--skip", type=bounded_int(0, 100_000_000), default=0,
+                        help="skip the first N commits")
     parser.add_argument("--function", metavar="NAME",
                         help="commits that changed this C function (exact, via tree-sitter)")
     parser.add_argument("--file", default=queries.DEFAULT_FILE,
@@ -55,11 +56,12 @@ def run(args: argparse.Namespace) -> int:
     commits = _commits(args)
     out = sys.stdout
     if args.json:
-        # Streamed as one JSON object, so a whole kernel log never sits in memory.
+        # Streamed as one JSON object into the command's spool (workbench.output), so a
+        # whole kernel log never sits in memory and a failure prints no half object.
         out.write('{"commits": [')
         for index, commit in enumerate(commits):
-            out.write(("," if index else "") + "\n  " + json.dumps(commit.to_json(),
-                                                                   ensure_ascii=False))
+            out.write(("," if index else "") + "\n  " + json_text(commit.to_json(),
+                                                                  indent=None))
         out.write("\n]}\n")
         return 0
     for commit in commits:

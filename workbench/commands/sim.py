@@ -12,11 +12,11 @@ one line by workbench.cli).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from sim.errors import SimError
+from workbench.cli import bounded_int
 
 
 def add_parser(subparsers: Any) -> None:
@@ -42,8 +42,11 @@ def add_parser(subparsers: Any) -> None:
                         help="QEMU's async-teardown helper shares the address space (F7.12)")
     parser.add_argument("--steps", default=None,
                         help="explicit kvm_destroy_vm() step list, comma-separated")
-    parser.add_argument("--vcpus", type=int, default=2, help="vCPUs (default 2)")
-    parser.add_argument("--queues", type=int, default=4, help="AP queues of the mdev (s390)")
+    parser.add_argument("--vcpus", type=bounded_int(1, 4096), default=2,
+                        help="vCPUs, 1..4096 (default 2)")
+    parser.add_argument("--queues", type=bounded_int(0, 65_536), default=4,
+                        help="AP queues of the mdev (s390), 0..65536 (256 adapters x 256"
+                        " domains)")
     parser.add_argument("--claim", action="append", default=[], metavar="ID",
                         help="check only this claim (repeatable)")
     parser.add_argument("--toggle", action="append", default=[], metavar="NAME=VALUE",
@@ -54,7 +57,8 @@ def add_parser(subparsers: Any) -> None:
                         help="leave a user/guest event out, e.g. KVM_PV_DISABLE (repeatable)")
     parser.add_argument("--reduction", choices=("counter", "symmetry", "none"),
                         default="counter", help="state reduction (default counter)")
-    parser.add_argument("--cutoff", type=int, default=2, help="counter abstraction cap")
+    parser.add_argument("--cutoff", type=bounded_int(1, 8), default=2,
+                        help="counter abstraction cap, 1..8")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--check", action="store_true", help="exit 1 when a claim fails")
     parser.add_argument("--list-features", action="store_true", help="list the era features")
@@ -115,7 +119,9 @@ def _lists(args: argparse.Namespace) -> int | None:
         if args.list_userspaces:
             data["userspaces"] = [{"name": u.name, "title": u.title, "fact": u.fact,
                                    "evidence": u.evidence} for u in USERSPACES.values()]
-        print(json.dumps(data, indent=2))
+        from workbench.output import json_text
+
+        print(json_text(data))
         return 0
     blocks = []
     if args.list_features:
@@ -168,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.checker import check
     from sim.profile import build_profile
 
+    if args.reduction == "none" and (args.vcpus > 16 or args.queues > 16):
+        raise SimError("--reduction none keeps one local state per object: use at most 16"
+                       " vCPUs and 16 queues (the reduced searches are exact for any size)")
     if args.steps is not None and args.order is not None:
         raise SimError("--steps is an explicit order: do not combine it with --order")
     steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
@@ -187,7 +196,9 @@ def run(args: argparse.Namespace) -> int:
         data: dict[str, Any] = {"runs": [result.to_json() for result in results]}
         if tree is not None:
             data["tree"] = tree
-        print(json.dumps(data, indent=2))
+        from workbench.output import json_text
+
+        print(json_text(data))
     else:
         if tree is not None:
             sys.stdout.write(f"simulating {tree['repo']} at {tree['rev']}: release "

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from history import queries
-from workbench.cli import add_repo_options
+from workbench.cli import add_repo_options, bounded_int
 from workbench.commands._common import commit_line, open_repo, print_json
 
 
@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                         help="C function (default %(default)s)")
     parser.add_argument("--file", default=queries.DEFAULT_FILE,
                         help="file defining it (default %(default)s)")
-    parser.add_argument("-n", "--max-count", type=int, default=None, help="at most N commits")
+    parser.add_argument("-n", "--max-count", type=bounded_int(0, 100_000_000), default=None,
+                        help="at most N commits")
     parser.add_argument("--no-patch", action="store_true", help="list commits only")
     parser.set_defaults(func=run)
 

@@ -1,0 +1,156 @@
+"""Every command on every hostile repository of the zoo (tests/zoo.py): nothing runs, nothing
+hangs, nothing changes, no traceback; the exit status is 0, 1 or 2 and a 2 is one line.
+
+The zoo is built once per session. A watchdog (faulthandler) turns a hang into a failing
+test with every thread's stack instead of a stuck ``make test``; git's own deadline is set low
+so that a hang inside git would surface as a one-line error first.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import hashlib
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.zoo import ESC_SUBJECT, FORGED, Case, build
+from workbench.cli import main
+
+GIT_COMMANDS = [
+    ["history", "-n", "3"],
+    ["history", "--json", "-n", "2"],
+    ["history", "--function", "kvm_destroy_vm"],
+    ["history", "-S", "kvm_destroy_devices", "virt"],
+    ["trace"],
+    ["blame"],
+    ["landmarks"],
+    ["profile"],
+    ["census"],
+    ["rfc"],
+    ["sim", "--arch", "s390", "--order", "current", "--claim", "no-uaf"],
+]
+DIR_COMMANDS = [["profile"], ["census"], ["rfc"], ["history"],
+                ["sim", "--arch", "s390", "--order", "current", "--claim", "no-uaf"]]
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Case], Path]:
+    root = tmp_path_factory.mktemp("zoo")
+    marks = root / "_marks"
+    return build(root, marks), marks
+
+
+def fingerprint(root: Path) -> dict[str, tuple[str, int, int]]:
+    """Every entry under ``root`` without following links or opening special files:
+    digest of regular files, mode, mtime (ns)."""
+    result: dict[str, tuple[str, int, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath, name)
+            st = path.lstat()
+            if stat.S_ISREG(st.st_mode):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif stat.S_ISLNK(st.st_mode):
+                digest = "link:" + os.readlink(path)
+            else:
+                digest = stat.filemode(st.st_mode)
+            result[str(path.relative_to(root))] = (digest, st.st_mode, st.st_mtime_ns)
+    return result
+
+
+def git_children() -> list[str]:
+    """git processes whose parent is this test process."""
+    me = str(os.getpid())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            comm = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if fields[1] == me and comm.startswith("git"):
+            found.append(entry.name)
+    return found
+
+
+def our_temp_files() -> set[str]:
+    return {name for name in os.listdir(tempfile.gettempdir())
+            if name.startswith("kvm-workbench-") and not name.startswith("kvm-workbench-empty-")}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("name", [
+    "classic", "partial-ext", "partial-ssh", "include-fifo", "includeif-fifo",
+    "attributesfile-fifo", "ignorerevs-fifo", "mailmapfile-fifo", "orderfile-fifo",
+    "include-zero", "mailmap-fifo", "gitattributes-fifo", "subdir-gitattributes-fifo",
+    "info-attributes-fifo", "packed-refs-fifo", "alternates-fifo", "info-attributes-zero",
+    "gitfile-zero", "dotgit-symlink-zero", "dotgit-loop", "gitfile-elsewhere", "unborn", "bare",
+    "corrupt-loose", "truncated-pack", "utf16-output", "bad-author", "replace-ref", "grafts",
+    "escape-subject", "markup-path-[stable]-[/]", "tree-zero", "tree-fifo", "tree-huge",
+])
+def test_every_command_on_the_zoo(name: str, zoo: tuple[list[Case], Path],
+                                  capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    cases, marks = zoo
+    case = next(c for c in cases if c.name == name)
+    monkeypatch.setenv("KVM_WORKBENCH_DEADLINE", "30")
+    before = fingerprint(case.path)
+    temps = our_temp_files()
+    faulthandler.dump_traceback_later(120, exit=True, file=sys.__stderr__)
+    try:
+        commands = DIR_COMMANDS if case.kind == "dir" else GIT_COMMANDS
+        for argv in commands:
+            status, out, err = run([*argv[:1], "--repo", str(case.path), *argv[1:]], capsys)
+            assert status in (0, 1, 2), (argv, status, err)
+            assert "Traceback" not in err and "Traceback" not in out
+            assert "did not finish within" not in err, (argv, err)  # no hang, not even in git
+            if status == 2:
+                lines = err.strip().splitlines()
+                assert len(lines) == 1 and lines[0].startswith("kvm-workbench: error: "), \
+                    (argv, err)
+            if case.works is False:
+                assert status == 2, (argv, out)
+            for stream in (out, err):
+                assert "\x1b" not in stream and "\x9b" not in stream and "\x07" not in stream
+            if "--json" in argv and status == 0:
+                import json
+
+                json.loads(out)
+            if name == "replace-ref" and argv[0] == "history":
+                assert FORGED not in out
+            if name == "escape-subject" and argv == ["history", "-n", "3"]:
+                assert "\\x1b]0;owned\\x07" in out and "[bold]markup[/]" in out
+            assert not git_children(), argv
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert sorted(p.name for p in marks.iterdir() if not p.name.endswith(".sh")) == []
+    assert fingerprint(case.path) == before
+    assert our_temp_files() == temps
+    if case.works is True and case.kind == "git":
+        status, out, _ = run(["history", "--repo", str(case.path), "-n", "5"], capsys)
+        assert status == 0 and out.count("\n") >= (1 if name in ("grafts", "bad-author")
+                                                    else 2), out
+
+
+def test_the_subject_is_shown_escaped_not_lost(zoo: tuple[list[Case], Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """JSON keeps the untrusted subject exactly (escaped as JSON), text shows it escaped."""
+    import json
+
+    cases, _ = zoo
+    case = next(c for c in cases if c.name == "escape-subject")
+    status, out, _ = run(["history", "--repo", str(case.path), "--json", "-n", "1"], capsys)
+    assert status == 0
+    assert json.loads(out)["commits"][0]["subject"] == ESC_SUBJECT

@@ -1,0 +1,86 @@
+"""Provides how commands write: untrusted text as data, JSON whole or not at all.
+
+Everything a command prints may come from a repository (subjects, names, paths, file
+contents, comments). On a terminal an escape sequence in a commit subject is an instruction
+(retitle the window, move the cursor, ...), so human output goes through :class:`Printable`,
+which escapes every control character but newline and tab. JSON escapes C0 controls itself;
+:func:`json_text` also escapes DEL and the C1 range, which JSON leaves raw.
+
+``--json`` output is spooled and written only when the command succeeds, so a script never
+sees half an object followed by an error (the spool goes to disk beyond a few MiB, so a whole
+kernel log does not sit in memory either).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_C1 = re.compile("[\x7f-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``), newlines and tabs kept."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON with every control character escaped (C1 and DEL too)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class Printable(io.TextIOBase):
+    """A text stream that escapes control characters on their way to ``target``."""
+
+    def __init__(self, target: Any) -> None:
+        super().__init__()
+        self._target = target
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._target.write(escape_controls(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def fileno(self) -> int:
+        return int(self._target.fileno())
+
+    def isatty(self) -> bool:
+        return bool(self._target.isatty())
+
+
+@contextmanager
+def command_output(json_mode: bool) -> Iterator[None]:
+    """Route ``sys.stdout`` for one command: spooled JSON, or escaped text."""
+    real = sys.stdout
+    if not json_mode:
+        sys.stdout = Printable(real)  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            sys.stdout = real
+        return
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as spool:
+        sys.stdout = spool  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            sys.stdout = real
+        spool.seek(0)
+        shutil.copyfileobj(spool, real)
+        real.flush()
