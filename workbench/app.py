@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from history.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
+from workbench.output import escape_controls
 from workbench.screens.history import HistoryScreen
 
 
@@ -41,7 +42,7 @@ class WorkbenchApp(App[None]):
         # Modes are added per instance because each screen needs the repository.
         self.add_mode("history", lambda: HistoryScreen(repo, rev))
         self.add_mode("simulator", _simulator_screen)
-        self.sub_title = "demo history" if repo.demo else str(repo.path)
+        self.sub_title = "demo history" if repo.demo else escape_controls(str(repo.path))
 
     def on_mount(self) -> None:
         self.switch_mode("history")

@@ -154,3 +154,43 @@ def test_the_subject_is_shown_escaped_not_lost(zoo: tuple[list[Case], Path],
     status, out, _ = run(["history", "--repo", str(case.path), "--json", "-n", "1"], capsys)
     assert status == 0
     assert json.loads(out)["commits"][0]["subject"] == ESC_SUBJECT
+
+
+@pytest.mark.parametrize("name", ["classic", "partial-ext", "escape-subject",
+                                  "markup-path-[stable]-[/]", "replace-ref", "mailmap-fifo",
+                                  "gitattributes-fifo"])
+async def test_history_screen_on_the_zoo(name: str, zoo: tuple[list[Case], Path]) -> None:
+    """The TUI's workers go through the same chokepoint; repository text is never markup."""
+    from textual.widgets import Static
+
+    from history.repo import KernelRepo
+    from workbench.app import make_app
+
+    cases, marks = zoo
+    case = next(c for c in cases if c.name == name)
+    before = fingerprint(case.path)
+    app = make_app(KernelRepo.open(case.path))
+    faulthandler.dump_traceback_later(120, exit=True, file=sys.__stderr__)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            for key in ("d", "t", "b", "down", "comma", "L", "d"):
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            status = str(app.screen.query_one("#list-status", Static).render())
+            assert str(case.path) in status  # brackets in the path are text, not markup
+            assert app.is_running
+            if name == "escape-subject":  # shown escaped, never sent to the terminal raw
+                from workbench.widgets.commit_list import CommitList
+
+                row = "".join(seg.text for seg in app.screen.query_one(CommitList)
+                              .render_line(0))
+                detail = str(app.screen.query_one("#detail-body", Static).render())
+                for shown in (row, detail):
+                    assert "\x1b" not in shown and "\x07" not in shown
+                assert "\\x1b" in row and "\\x1b]0;owned\\x07" in detail
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert sorted(p.name for p in marks.iterdir() if not p.name.endswith(".sh")) == []
+    assert fingerprint(case.path) == before
+    assert not git_children()

@@ -35,6 +35,7 @@ from workbench.messages import (
     LandmarksLoaded,
     TraceLoaded,
 )
+from workbench.output import escape_controls
 from workbench.widgets.commit_list import CommitList
 
 #: Rows loaded ahead of the cursor before the log stream pauses.
@@ -59,23 +60,26 @@ def patch_text(patch: str) -> Text:
             style = "red"
         elif line.startswith("@@"):
             style = "cyan"
-        text.append(line.expandtabs(8) + "\n", style=style)
+        text.append(escape_controls(line.expandtabs(8)) + "\n", style=style)
     return text
 
 
 def detail_text(detail: CommitDetail) -> Text:
+    """A commit's header, message and patch; every repository string shown escaped (Text,
+    never markup; control characters as \\x1b)."""
     c = detail.commit
+    safe = escape_controls
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"commit {c.sha}\n", style="bold yellow")
-    text.append(f"Author: {c.author} <{c.email}>\nDate:   {c.date}\n\n")
-    text.append(f"    {c.subject}\n", style="bold")
+    text.append(f"Author: {safe(c.author)} <{safe(c.email)}>\nDate:   {safe(c.date)}\n\n")
+    text.append(f"    {safe(c.subject)}\n", style="bold")
     for line in detail.body.splitlines():
-        text.append(f"    {line}\n")
+        text.append(f"    {safe(line)}\n")
     if detail.trailers:
         text.append("\n")
         for key, value in detail.trailers:
-            text.append(f"    {key}: ", style="magenta")
-            text.append(f"{value}\n")
+            text.append(f"    {safe(key)}: ", style="magenta")
+            text.append(f"{safe(value)}\n")
     text.append("\n")
     text.append_text(patch_text(detail.patch))
     if detail.truncated:
@@ -91,7 +95,7 @@ def trace_text(trace: FunctionTrace) -> Text:
     for entry in trace.entries:
         c = entry.commit
         text.append(f"{c.short} {c.day} ", style="yellow")
-        text.append(f"{c.subject}\n", style="bold")
+        text.append(f"{escape_controls(c.subject)}\n", style="bold")
         text.append_text(patch_text(entry.patch))
         text.append("\n")
     return text
@@ -259,7 +263,7 @@ class HistoryScreen(Screen[None]):
         state = "loading…" if self._loading else "all loaded" if commits.rows else "empty"
         where = "demo history" if self.repo.demo else str(self.repo.path)
         self.query_one("#list-status", Static).update(
-            f"{where} — {len(commits.rows):,} commits, {state}")
+            Text(f"{escape_controls(where)} — {len(commits.rows):,} commits, {state}"))
 
     def on_commits_loaded(self, message: CommitsLoaded) -> None:
         self.query_one(CommitList).append(message.commits)
@@ -289,14 +293,14 @@ class HistoryScreen(Screen[None]):
         self._blame = blame
         label = f"{blame.function}() " if blame.function else ""
         before = f" — before {parent_of[:12]}" if parent_of else ""
-        self.query_one("#blame-title", Static).update(
+        self.query_one("#blame-title", Static).update(Text(escape_controls(
             f"{label}{blame.path}:{blame.start}-{blame.end} at {blame.rev[:12]}{before}"
-            "   , parent  < back")
+            "   , parent  < back")))
         table = self.query_one("#blame-table", DataTable)
         table.clear()
         for line in blame.lines:
             table.add_row(line.sha[:12], line.date[:10], str(line.line),
-                          Text(line.text.expandtabs(8), no_wrap=True))
+                          Text(escape_controls(line.text.expandtabs(8)), no_wrap=True))
 
     def on_landmarks_loaded(self, message: LandmarksLoaded) -> None:
         self._landmarks = message.landmarks
@@ -314,12 +318,13 @@ class HistoryScreen(Screen[None]):
         for mark in self._landmarks:
             where = f"{mark.sha[:12]} {mark.date[:10] if mark.date else ''}" if mark.sha \
                 else "absent in this tree"
-            options.add_option(Option(f"{mark.key:<20} {mark.version:<6} {where}  "
-                                      f"{mark.subject}", id=mark.key,
+            options.add_option(Option(Text(f"{mark.key:<20} {mark.version:<6} {where}  "
+                                           f"{escape_controls(mark.subject)}"), id=mark.key,
                                       disabled=not mark.present))
 
     def on_history_failed(self, message: HistoryFailed) -> None:
-        self.notify(message.reason, title=f"{message.what} failed", severity="error")
+        self.notify(escape_controls(message.reason), title=f"{message.what} failed",
+                    severity="error", markup=False)
         if message.what == "log":
             self._loading = False
             self._status()
@@ -376,7 +381,7 @@ class HistoryScreen(Screen[None]):
 
     async def action_trace(self) -> None:
         await self._pane("trace")
-        self.query_one("#trace-body", Static).update(f"tracing {self.function}()…")
+        self.query_one("#trace-body", Static).update(Text(f"tracing {self.function}()…"))
         self.load_trace(self.rev)
 
     async def action_blame(self) -> None:
@@ -439,7 +444,8 @@ class HistoryScreen(Screen[None]):
                     or row.sha.startswith(term):
                 commits.cursor = index
                 return
-        self.notify(f"{self.search_term!r} not found in {total:,} loaded commits",
+        self.notify(escape_controls(f"{self.search_term!r} not found in {total:,} loaded"
+                                    " commits"), markup=False,
                     severity="warning")
 
     def action_stop_loading(self) -> None:

@@ -234,9 +234,9 @@ class SimulatorScreen(Screen[None]):
             f"{message.order}: {message.states:,} states…")
 
     def on_check_failed(self, message: CheckFailed) -> None:
-        self.query_one("#sim-status", Static).update(message.reason)
-        self.notify(message.reason, severity="error" if "cancel" not in message.reason
-                    else "warning")
+        self.query_one("#sim-status", Static).update(Text(message.reason))
+        severity = "warning" if "cancel" in message.reason else "error"
+        self.notify(message.reason, markup=False, severity=severity)
 
     def on_check_finished(self, message: CheckFinished) -> None:
         result = message.result

@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from history.model import Commit
+from workbench.output import escape_controls
 
 
 class CommitList(ScrollView, can_focus=True):
@@ -163,14 +164,15 @@ class CommitList(ScrollView, can_focus=True):
                 style = base + self.get_component_rich_style(component)
             return Segment(text, style)
 
+        # author and subject come from the repository: control characters shown escaped
         segments = [
             part(commit.short + " ", "commit-list--sha"),
             part(commit.day + " ", "commit-list--date"),
-            part(f"{commit.author[:14]:<14} ", "commit-list--author"),
+            part(f"{escape_controls(commit.author)[:14]:<14} ", "commit-list--author"),
         ]
         badge = self.badges.get(commit.sha)
         if badge:
             segments.append(part(f"[{badge}] ", "commit-list--landmark"))
-        segments.append(part(commit.subject))
+        segments.append(part(escape_controls(commit.subject)))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, row_style)
