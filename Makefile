@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint kernels snapshot-update screenshots bench clean
+.PHONY: run test lint kernels snapshot-update screenshots bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ snapshot-update: $(VENV)/.installed-test
 
 screenshots: $(VENV)/.installed
 	$(BIN)/kvm-workbench screenshots --out screenshots
+
+# The CLI fuzzer at full length (make test runs a bounded number of its examples).
+fuzz: $(VENV)/.installed-test
+	FUZZ_EXAMPLES=100000 FUZZ_SEED=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/history.py

@@ -142,6 +142,9 @@ RECORD_CAP = 16 << 20
 DEFAULT_TIMEOUT = 600.0
 
 _deadline: float | None = None
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+_stopped: set[int] = set()
 _deadline_budget = 0.0
 _git_binary: str | None = None
 _empty_dir: str | None = None
@@ -154,6 +157,18 @@ def set_deadline(seconds: float | None) -> None:
     global _deadline, _deadline_budget
     _deadline = None if seconds is None else time.monotonic() + seconds
     _deadline_budget = seconds or 0.0
+
+
+def stop_all() -> int:
+    """Kill every git process this process is running (the TUI's ``z``, and quitting):
+    each caller then fails with one 'stopped' line instead of waiting. Returns how many."""
+    with _running_lock:
+        procs = list(_running)
+        _stopped.update(proc.pid for proc in procs)
+    for proc in procs:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    return len(procs)
 
 
 def _timeout() -> float:
@@ -216,7 +231,8 @@ def check_path(path: str) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with every control character escaped (``\\n``, ``\\x1b``): safe on one line."""
+    """``text`` with every control character escaped (``\\n``, ``\\x1b``) and undecodable
+    bytes shown as ``\\xff``: safe on one line of any terminal."""
     out = []
     for ch in text:
         code = ord(ch)
@@ -226,6 +242,10 @@ def printable(text: str) -> str:
             out.append("\\t")
         elif code < 0x20 or code == 0x7f or 0x80 <= code < 0xa0:
             out.append(f"\\x{code:02x}")
+        elif 0xdc80 <= code <= 0xdcff:  # an undecodable byte of a path (surrogateescape)
+            out.append(f"\\x{code - 0xdc00:02x}")
+        elif 0xd800 <= code <= 0xdfff:
+            out.append(f"\\u{code:04x}")
         else:
             out.append(ch)
     return "".join(out)
@@ -280,6 +300,8 @@ class Git:
         except OSError as error:
             err.close()
             raise HistoryError(f"cannot run git: {error.strerror or error}") from None
+        with _running_lock:
+            _running.add(proc)
         return proc, err
 
     def _run(self, args: Sequence[str], input: bytes | None, cap: int
@@ -301,10 +323,12 @@ class Git:
                 chunks.append(data)
             proc.wait()
         finally:
-            _reap(proc)
+            stopped = _reap(proc)
             if writer is not None:
                 writer.join(timeout=1)
             message = err.read()
+        if stopped:
+            raise HistoryError("git was stopped")
         return proc.returncode, b"".join(chunks), message
 
     def run(self, args: Sequence[str], *, input: bytes | None = None, ok: tuple[int, ...] = (0,),
@@ -367,8 +391,10 @@ class Git:
             proc.wait()
             finished = True
         finally:
-            _reap(proc)
+            stopped = _reap(proc)
             message = err.read()
+        if stopped:
+            raise HistoryError("git was stopped")
         if finished and proc.returncode != 0:
             raise HistoryError(_first_line(message))
 
@@ -425,12 +451,18 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
         proc.stdin.close()
 
 
-def _reap(proc: subprocess.Popen[bytes]) -> None:
-    """Kill git if it still runs and wait for it: no git process outlives its caller."""
+def _reap(proc: subprocess.Popen[bytes]) -> bool:
+    """Kill git if it still runs and wait for it: no git process outlives its caller.
+    Returns whether ``stop_all`` killed it."""
     if proc.poll() is None:
         proc.kill()
     proc.wait()
+    with _running_lock:
+        _running.discard(proc)
+        stopped = proc.pid in _stopped
+        _stopped.discard(proc.pid)
     for stream in (proc.stdout, proc.stdin):
         if stream is not None:
             with contextlib.suppress(OSError):
                 stream.close()
+    return stopped

@@ -111,7 +111,7 @@ class KernelRepo:
             return f"{self.path}: repository has no commits (HEAD is unborn)"
         sha = named.decode("ascii", "replace")
         _, error = self.git.run_noting_errors(["cat-file", "--batch-check"],
-                                              input=f"{sha}\n".encode())
+                                              input=os.fsencode(f"{sha}\n"))
         cause = error or "the object is missing"
         return f"{self.path}: HEAD commit {sha[:12]} cannot be read: {cause}"
 
@@ -149,7 +149,7 @@ class KernelRepo:
             from history.source import FILE_CAP
 
             out, error = self.git.run_noting_errors(["cat-file", "--batch"],
-                                                    input=f"{rev}:{path}\n".encode(),
+                                                    input=os.fsencode(f"{rev}:{path}\n"),
                                                     cap=FILE_CAP + 4096)
             header, _, body = out.partition(b"\n")
             fields = header.split()

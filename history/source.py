@@ -154,34 +154,50 @@ class GitSource(KernelSource):
         self.repo = repo
 
     def _fetch(self, paths: Sequence[str]) -> dict[str, bytes | None]:
-        query = "".join(f"{self.rev}:{p}\n" for p in paths).encode()
-        out, error = self.repo.git.run_noting_errors(["cat-file", "--batch"], input=query)
+        # Sizes first (--batch-check): an oversized blob is refused before its bytes are read.
+        query = os.fsencode("".join(f"{self.rev}:{p}\n" for p in paths))
+        checked, error = self.repo.git.run_noting_errors(
+            ["cat-file", "--batch-check=%(objecttype) %(objectsize)"], input=query)
+        kinds = checked.decode("ascii", "replace").splitlines()
         found: dict[str, bytes | None] = {}
+        blobs = []
+        for path, line in zip(paths, kinds, strict=True):
+            fields = line.split()
+            if len(fields) == 2 and fields[0] == "blob":
+                if int(fields[1]) > FILE_CAP:
+                    raise HistoryError(printable(
+                        f"{path} at {self.label} is {int(fields[1]):,} bytes, more than the"
+                        f" {FILE_CAP >> 20} MiB the workbench reads"))
+                blobs.append((path, int(fields[1])))
+            elif len(fields) == 2:
+                found[path] = None  # a tree or another object, not a file
+            elif error:  # "missing" because git could not read it
+                raise HistoryError(printable(f"{path} at {self.label} cannot be read:"
+                                             f" {error}"))
+            elif self.repo.partial and self._in_tree(path):
+                raise HistoryError(printable(
+                    f"{path} at {self.label}: not in this partial clone (the workbench never"
+                    f" fetches; fetch it with git, or use a full clone)"))
+            else:
+                found[path] = None
+        if not blobs:
+            return found
+        query = os.fsencode("".join(f"{self.rev}:{p}\n" for p, _ in blobs))
+        out, error = self.repo.git.run_noting_errors(
+            ["cat-file", "--batch"], input=query,
+            cap=sum(size for _, size in blobs) + 128 * len(blobs))
         pos = 0
-        for path in paths:
+        for path, _ in blobs:
             nl = out.index(b"\n", pos)
             header = out[pos:nl].split()
             pos = nl + 1
-            if len(header) == 3 and header[1] == b"blob":
-                size = int(header[2])
-                if size > FILE_CAP:
-                    raise HistoryError(printable(
-                        f"{path} at {self.label} is {size:,} bytes, more than the"
-                        f" {FILE_CAP >> 20} MiB the workbench reads"))
-                found[path] = out[pos:pos + size]
-                pos += size + 1
-            else:
-                if len(header) == 3:  # a tree or other object: skip its body
-                    pos += int(header[2]) + 1
-                elif error:  # "missing" because git could not read it
-                    raise HistoryError(printable(f"{path} at {self.label} cannot be read:"
-                                                 f" {error}"))
-                elif self.repo.partial and self._in_tree(path):
-                    raise HistoryError(printable(
-                        f"{path} at {self.label}: not in this partial clone (the workbench"
-                        f" never fetches; fetch it with git, or use a full clone)"))
-                found[path] = None
-        return found
+            if len(header) != 3 or header[1] != b"blob":
+                raise HistoryError(printable(f"{path} at {self.label} cannot be read:"
+                                             f" {error or 'it changed while being read'}"))
+            size = int(header[2])
+            found[path] = out[pos:pos + size]
+            pos += size + 1
+        return {path: found[path] for path in paths}
 
     def _in_tree(self, path: str) -> bool:
         """The commit's tree lists ``path`` (its blob may still be absent locally)."""

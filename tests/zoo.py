@@ -191,6 +191,18 @@ def build(root: Path, marks: Path) -> list[Case]:
     pack.write_bytes(pack.read_bytes()[: pack.stat().st_size // 2])
 
     # -- parsers and forged history -------------------------------------------------------
+    repo = _base(case("ignorerevs-passwd", "blame.ignoreRevsFile = /etc/passwd (never read,"
+                      " never echoed)"))
+    bash("git config blame.ignoreRevsFile /etc/passwd", repo)
+    repo = _base(case("blob-huge", "the newest kvm_main.c is a 20 MB blob", works=None))
+    with open(repo / "virt/kvm/kvm_main.c", "ab") as handle:
+        handle.write(b"/* " + b"x" * (20 << 20) + b" */\n")
+    bash('git commit -qam "kvm: a huge comment"', repo)
+    if os.geteuid() == 0:
+        # git's safe.directory check guards discovery; the workbench names the git directory
+        # and is inert anyway, so a colleague's clone is read (and nothing of it runs)
+        repo = _base(case("dubious-owner", "the repository belongs to another user"))
+        os.chown(repo, 65534, 65534)
     repo = _base(case("utf16-output", "i18n.logOutputEncoding = UTF-16"))
     bash("git config i18n.logOutputEncoding UTF-16", repo)
     repo = _base(case("bad-author", "a commit whose author line is malformed"))

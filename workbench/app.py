@@ -44,6 +44,12 @@ class WorkbenchApp(App[None]):
         self.add_mode("simulator", _simulator_screen)
         self.sub_title = "demo history" if repo.demo else escape_controls(str(repo.path))
 
+    def on_unmount(self) -> None:
+        """Quitting kills every git still running, so no worker thread keeps us alive."""
+        from history.git import stop_all
+
+        stop_all()
+
     def on_mount(self) -> None:
         self.switch_mode("history")
 

@@ -126,10 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list:
         args_list = ["tui"]
     parser = build_parser()
+    for token in args_list:
+        # argparse turns the value of --opt=-- into a list (it strips '--' from values)
+        if token.startswith("-") and token.endswith("=--") and token.count("=") == 1:
+            parser.error(f"{token}: '--' is not a value")
     args = parser.parse_args(args_list)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    if sys.stdout is None or sys.stderr is None:  # started with fd 1 or 2 closed
+        return _closed_output()
     interactive = args.command in ("tui", "screenshots")
     previous = {}
     if not interactive and _main_thread():
@@ -162,6 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_deadline(None)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _closed_output() -> int:
+    if sys.stderr is not None:
+        sys.stderr.write(f"{PROG}: error: standard output is closed\n")
+    return 2
 
 
 def _fail(message: str) -> int:

@@ -23,15 +23,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_C1 = re.compile("[\x7f-\x9f]")
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_C1 = re.compile("[\x7f-\x9f\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def escape_controls(text: str) -> str:
     """``text`` with control characters escaped (``\\x1b``), newlines and tabs kept."""
     if not _CONTROLS.search(text):
         return text
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROLS.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xdc80 <= code <= 0xdcff:  # an undecodable byte (surrogateescape)
+        return f"\\x{code - 0xdc00:02x}"
+    return f"\\u{code:04x}" if code > 0xff else f"\\x{code:02x}"
 
 
 def json_text(data: Any, *, indent: int | None = 2) -> str:

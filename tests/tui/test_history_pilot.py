@@ -122,3 +122,47 @@ async def test_show_trace_of_a_call_chain_traces_the_callee(kernel_like: Path) -
         await screen.show_trace("virt/kvm/kvm_main.c", "no_such_caller → kvm_destroy_vm")
         await settle(pilot)
         assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace-body")
+
+
+async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_path: Path,
+                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """git hangs while tracing (a fake git that sleeps); `z` kills it and the pane says so."""
+    import history.git
+    from tests.conftest import HUNG, hung_git, running
+
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        before = set(running(HUNG))
+        monkeypatch.setattr(history.git, "_git_binary", str(hung_git(tmp_path / "bin")))
+        await pilot.press("t")
+        for _ in range(500):
+            if set(running(HUNG)) - before:
+                break
+            await pilot.pause(0.02)
+        assert set(running(HUNG)) - before, "the fake git never started"
+        await pilot.press("z")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "git was stopped" in _body(app, "#trace-body")
+        assert set(running(HUNG)) - before == set()
+
+
+async def test_a_worker_that_dies_says_so_instead_of_loading_forever(
+        kernel_like: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A bug in a parser (not a HistoryError) ends in a visible message, not 'tracing…'."""
+    from history import queries
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("not enough values to unpack")
+
+    monkeypatch.setattr(queries, "trace", broken)
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        body = _body(app, "#trace-body")
+        assert "internal error: ValueError: not enough values to unpack" in body

@@ -174,9 +174,10 @@ def run(args: argparse.Namespace) -> int:
     from sim.checker import check
     from sim.profile import build_profile
 
-    if args.reduction == "none" and (args.vcpus > 16 or args.queues > 16):
-        raise SimError("--reduction none keeps one local state per object: use at most 16"
-                       " vCPUs and 16 queues (the reduced searches are exact for any size)")
+    if args.reduction == "none" and (args.vcpus > 4 or args.queues > 4):
+        raise SimError("--reduction none keeps one local state per object (2^N reset"
+                       " outcomes for N queues): use at most 4 vCPUs and 4 queues (the reduced"
+                       " searches are exact for any size)")
     if args.steps is not None and args.order is not None:
         raise SimError("--steps is an explicit order: do not combine it with --order")
     steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None

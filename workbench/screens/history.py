@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 if TYPE_CHECKING:  # secondary panes import their widgets when first mounted
     from textual.widgets import DataTable, OptionList
@@ -323,11 +323,26 @@ class HistoryScreen(Screen[None]):
                                       disabled=not mark.present))
 
     def on_history_failed(self, message: HistoryFailed) -> None:
-        self.notify(escape_controls(message.reason), title=f"{message.what} failed",
-                    severity="error", markup=False)
+        reason = escape_controls(message.reason)
+        self.notify(reason, title=f"{message.what} failed", severity="error", markup=False)
         if message.what == "log":
             self._loading = False
             self._status()
+        pane = {"trace": "#trace-body", "detail": "#detail-body",
+                "blame": "#blame-title", "blame parent": "#blame-title"}.get(message.what)
+        if pane is not None and self.query(pane):
+            self.query_one(pane, Static).update(Text(f"{message.what} failed: {reason}",
+                                                     style="red"))
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        """A worker that died of something other than a HistoryError still says so."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            what = {"log": "log", "detail": "detail", "trace": "trace", "blame": "blame",
+                    "landmarks": "landmarks"}.get(event.worker.group, event.worker.group)
+            self.post_message(HistoryFailed(what, f"internal error: {type(error).__name__}:"
+                                                  f" {error}"))
 
     @on(CommitList.Highlighted)
     def _commit_highlighted(self, message: CommitList.Highlighted) -> None:
@@ -449,8 +464,11 @@ class HistoryScreen(Screen[None]):
                     severity="warning")
 
     def action_stop_loading(self) -> None:
+        """Stop everything git is doing for this screen (``z``), a hung git included."""
+        from history.git import stop_all
+
         for worker in self.workers:
-            if worker.group == "log":
-                worker.cancel()
+            worker.cancel()
+        stop_all()
         self._loading = False
         self._status()
