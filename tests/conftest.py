@@ -100,42 +100,6 @@ def kernel_like(make_repo: Callable[[str], Path]) -> Path:
     """)
 
 
-def big_history(repo: Path, commits: int = 3000) -> Path:
-    """A repository whose kvm_destroy_vm() changes in every one of ``commits`` commits
-    (fast-import, about a second): long enough that ``log -L`` is still running when a test
-    stops it."""
-    lines = [f"\tstep_{i}(kvm);" for i in range(40)]
-    stream = []
-    for n in range(1, commits):
-        lines[n % 40] = f"\tstep_{n % 40}_{n}(kvm);"
-        body = ("static void kvm_destroy_vm(struct kvm *kvm)\n{\n" + "\n".join(lines)
-                + "\n}\n")
-        stream += ["commit refs/heads/main", f"committer t <t@x> {1_600_000_000 + n} +0000",
-                   "data 2", "c", "M 100644 inline virt/kvm/kvm_main.c",
-                   f"data {len(body.encode())}", body, ""]
-    repo.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"],
-                   input="\n".join(stream).encode(), check=True)
-    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "main"], check=True)
-    return repo
-
-
-def git_processes(marker: str) -> list[str]:
-    """Running git processes whose command line mentions ``marker`` (any parent)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "git" in cmdline.split(" ")[0] and marker in cmdline:
-            found.append(f"{entry.name}: {cmdline[:120]}")
-    return found
-
-
 #: The command line a hung fake git shows in /proc (see hung_git).
 HUNG = "/bin/sleep 317"
 
