@@ -195,9 +195,14 @@ def trace(
 
 
 def _iso(epoch: str, tz: str) -> str:
-    sign = -1 if tz.startswith("-") else 1
-    offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * sign
-    return datetime.fromtimestamp(int(epoch), timezone(offset)).isoformat()
+    """An ISO date from blame's author-time/author-tz; '' when a malformed commit (an
+    author line git could not parse) gives something else — a date is shown, never fatal."""
+    try:
+        sign = -1 if tz.startswith("-") else 1
+        offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * sign
+        return datetime.fromtimestamp(int(epoch), timezone(offset)).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return ""
 
 
 def blame(
@@ -218,6 +223,8 @@ def blame(
         current: list[str] = []
         for raw in out.split("\n"):
             if raw.startswith("\t"):
+                if len(current) < 3 or not current[1].isdigit() or not current[2].isdigit():
+                    raise HistoryError(f"git blame printed an unexpected line for {path}")
                 commit_sha, orig, final = current[0], current[1], current[2]
                 meta = info[commit_sha]
                 lines.append(BlameLine(

@@ -44,10 +44,19 @@ class Case:
     in one line (exit 2); None: some commands work, the others refuse."""
 
 
+#: The zoo is built with a fixed identity and no user or system git config, whatever runs it.
+_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_AUTHOR_NAME": "Zoo Keeper", "GIT_AUTHOR_EMAIL": "zoo@example.invalid",
+        "GIT_COMMITTER_NAME": "Zoo Keeper", "GIT_COMMITTER_EMAIL": "zoo@example.invalid",
+        "GIT_AUTHOR_DATE": "2022-07-05T18:54:30+00:00",
+        "GIT_COMMITTER_DATE": "2022-07-05T18:54:30+00:00"}
+
+
 def bash(script: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     proc = subprocess.run(["bash", "-euo", "pipefail", "-c", textwrap.dedent(script)],
                           cwd=cwd, capture_output=True, text=True, check=False,
-                          env={**os.environ, **(env or {})})
+                          env={**clean, **_ENV, **(env or {})})
     if proc.returncode != 0:
         raise AssertionError(f"zoo script failed in {cwd}: {proc.stderr}")
 
@@ -59,7 +68,7 @@ def _base(path: Path) -> Path:
     (path / "virt/kvm/kvm_main.c").write_text(KVM_MAIN.replace("\tkvm_destroy_devices(kvm);\n",
                                                                ""))
     bash("""
-        git init -q .
+        git init -q -b main .
         git add -A && git commit -qm "kvm: teardown skeleton"
     """, path)
     (path / "virt/kvm/kvm_main.c").write_text(KVM_MAIN)
@@ -174,13 +183,14 @@ def build(root: Path, marks: Path) -> list[Case]:
     (path / ".git").write_text(f"gitdir: {real}/.git\n")
     path = case("unborn", "git init, no commits", works=False)
     path.mkdir()
-    bash("git init -q .", path)
+    bash("git init -q -b main .", path)
     path = case("bare", "a bare clone")
     bash(f"git clone -q --bare {server} {path}", root)
     repo = _base(case("corrupt-loose", "a loose object overwritten with garbage",
                       works=None))
     head_blob = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD:virt/kvm/kvm_main.c"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+                               capture_output=True, text=True, check=True,
+                               env={**os.environ, **_ENV}).stdout.strip()
     obj = repo / ".git/objects" / head_blob[:2] / head_blob[2:]
     obj.chmod(0o644)
     obj.write_bytes(b"garbage, not zlib")
@@ -205,15 +215,19 @@ def build(root: Path, marks: Path) -> list[Case]:
         os.chown(repo, 65534, 65534)
     repo = _base(case("utf16-output", "i18n.logOutputEncoding = UTF-16"))
     bash("git config i18n.logOutputEncoding UTF-16", repo)
-    repo = _base(case("bad-author", "a commit whose author line is malformed"))
+    repo = _base(case("bad-author", "a commit with a malformed author line changes"
+                      " kvm_destroy_vm (blame meets it)"))
     bash("""
-        tree=$(git rev-parse HEAD^{tree})
+        sed -i 's/kvm_free_physmem/kvm_free_memslots/' virt/kvm/kvm_main.c
+        git add virt/kvm/kvm_main.c
+        tree=$(git write-tree)
         parent=$(git rev-parse HEAD)
         printf 'tree %s\\nparent %s\\nauthor un <x> un +0000\\ncommitter c <c@x> 1 +0000\\n\\nbroken author\\n' \\
             "$tree" "$parent" > commit.txt
         sha=$(git hash-object -t commit -w --literally commit.txt)
-        git update-ref refs/heads/main "$sha"
+        git update-ref HEAD "$sha"
         rm commit.txt
+        git reset -q --hard
     """, repo)
     repo = _base(case("replace-ref", "a replace ref forges HEAD's subject, useReplaceRefs=true"))
     bash(f"""
