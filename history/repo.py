@@ -148,9 +148,16 @@ class KernelRepo:
         def read() -> bytes:
             from history.source import FILE_CAP
 
-            out, error = self.git.run_noting_errors(["cat-file", "--batch"],
-                                                    input=os.fsencode(f"{rev}:{path}\n"),
-                                                    cap=FILE_CAP + 4096)
+            try:
+                out, error = self.git.run_noting_errors(["cat-file", "--batch"],
+                                                        input=os.fsencode(f"{rev}:{path}\n"),
+                                                        cap=FILE_CAP + 4096)
+            except HistoryError as failure:
+                if "output exceeds" not in str(failure):
+                    raise
+                raise HistoryError(printable(
+                    f"{path} at {rev[:12]} is more than the {FILE_CAP >> 20} MiB the workbench"
+                    f" reads")) from None
             header, _, body = out.partition(b"\n")
             fields = header.split()
             if len(fields) == 3 and fields[1] == b"blob":
