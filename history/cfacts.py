@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +25,26 @@ import tree_sitter
 import tree_sitter_c
 
 from history.cpp import DIRECTIVES, Branches, Directive, rest_of_line
+from history.errors import HistoryError
+
+#: The deepest syntax tree the workbench reads. Kernel C stays far below it (the deepest of
+#: arch/x86/kvm/x86.c in 6.12 is 18); tree-sitter's queries and ``Node.parent`` slow down
+#: with the square of the depth, so a file nested thousands of levels deep (a hostile tree)
+#: would take minutes to index.
+MAX_DEPTH = 1024
+#: The largest C file the workbench parses: tree-sitter takes about 150 bytes of memory and
+#: 0.7 µs per byte of adversarial input; the largest file it reads (arch/x86/kvm/x86.c in
+#: 6.12) is 365 kB.
+PARSE_CAP = 2 << 20
+#: The longest expression text kept (an argument, a condition, a right-hand side); nested
+#: expressions would otherwise keep the square of their size.
+EXPR_CAP = 1024
+#: The most arguments of one call that are kept.
+ARGS_CAP = 64
+
+
+class Unreadable(HistoryError):
+    """C source too big or nested too deep to parse; the caller adds which file it was."""
 
 
 @functools.cache
@@ -110,6 +131,15 @@ def _text(node: tree_sitter.Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text else ""
 
 
+def _expr(node: tree_sitter.Node | None) -> str:
+    """An expression's text, at most EXPR_CAP characters (longer ones end in ``…``)."""
+    if node is None or not node.text:
+        return ""
+    if node.end_byte - node.start_byte <= EXPR_CAP:
+        return node.text.decode("utf-8", "replace")
+    return node.text[:EXPR_CAP].decode("utf-8", "replace") + "…"
+
+
 def _declarator_name(node: tree_sitter.Node) -> str | None:
     """The identifier a (possibly pointer/parenthesised) function declarator declares."""
     current: tree_sitter.Node | None = node.child_by_field_name("declarator")
@@ -136,20 +166,15 @@ def _definition(name: str, node: tree_sitter.Node) -> FunctionDef:
 _LOOPS = ("while_statement", "for_statement", "do_statement")
 
 
-def _loop_of(node: tree_sitter.Node) -> str:
-    """The condition of the nearest loop around ``node`` within its function."""
-    current = node.parent
-    while current is not None and current.type != "function_definition":
-        if current.type in _LOOPS:
-            cond = current.child_by_field_name("condition")
-            if cond is None:  # for (a; b; c): show the header
-                body = current.child_by_field_name("body")
-                end = body.start_byte if body is not None else current.end_byte
-                header = current.text[:end - current.start_byte] if current.text else b""
-                return header.decode("utf-8", "replace").strip()
-            return _text(cond).strip("()").strip()
-        current = current.parent
-    return ""
+def _loop_text(loop: tree_sitter.Node) -> str:
+    """A loop's condition, or its header when it has none (``for (a; b; c)``)."""
+    cond = loop.child_by_field_name("condition")
+    if cond is None:
+        body = loop.child_by_field_name("body")
+        end = body.start_byte if body is not None else loop.end_byte
+        header = loop.text[:min(end - loop.start_byte, EXPR_CAP)] if loop.text else b""
+        return header.decode("utf-8", "replace").strip()
+    return _expr(cond).strip("()").strip()
 
 
 def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
@@ -161,43 +186,138 @@ def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
         stack.extend(reversed(current.children))
 
 
-_INDEX = """
-(function_definition) @function
-(declaration) @declaration
-(call_expression) @call
-(preproc_directive) @directive
-["#if" "#ifdef" "#ifndef" "#elif" "#elifdef" "#elifndef" "#else" "#endif"] @directive
-(initializer_list (assignment_expression) @entry)
-(ERROR (assignment_expression) @entry)
-(initializer_list (initializer_pair) @entry)
-(ERROR (initializer_pair) @entry)
-(struct_specifier body: (field_declaration_list)) @struct
-"""
+def _walk_parents(node: tree_sitter.Node) -> Iterator[tuple[tree_sitter.Node, tree_sitter.Node
+                                                            | None, str | None, int]]:
+    """Every node below ``node``, pre-order, with its parent, its field name in the parent
+    and its depth. ``Node.parent`` costs a walk down from the root, so climbing from a node
+    deep in the tree is quadratic in its depth; a cursor knows the path for free."""
+    cursor = node.walk()
+    parents: list[tree_sitter.Node] = []
+    while True:
+        current = cursor.node
+        assert current is not None
+        yield current, (parents[-1] if parents else None), cursor.field_name, len(parents)
+        if cursor.goto_first_child():
+            parents.append(current)
+            continue
+        while True:
+            if not parents:
+                return
+            if cursor.goto_next_sibling():
+                break
+            cursor.goto_parent()
+            parents.pop()
 
 
-@functools.cache
-def _index_query() -> tree_sitter.Query:
-    return tree_sitter.Query(_language(), _INDEX)
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """Where a call sits: its function, the nearest loop in that function, its statement."""
+
+    owner: str
+    loop: str
+    stmt_start: int
+    stmt_end: int
+    inner: bool
+    """The callee expression of an outer call (``kvm_x86_call(vm_destroy)`` in
+    ``kvm_x86_call(vm_destroy)(kvm)``)."""
 
 
-@functools.cache
-def _name_query(name: str) -> tree_sitter.Query:
-    literal = name.replace("\\", "").replace('"', "")
-    return tree_sitter.Query(_language(), "".join(
-        f'(({kind}) @n (#eq? @n "{literal}"))' for kind in
-        ("identifier", "field_identifier", "type_identifier")))
+def _call_sites(root: tree_sitter.Node) -> dict[tuple[int, int], _Site]:
+    """Every call below ``root`` keyed by its byte span, found in one pass (linear in the
+    size of ``root`` however deep the code nests)."""
+    sites: dict[tuple[int, int], _Site] = {}
+    # (depth, node) of the open enclosing functions, loops and statements
+    functions: list[tuple[int, tree_sitter.Node]] = []
+    loops: list[tuple[int, tree_sitter.Node]] = []
+    stmts: list[tuple[int, tree_sitter.Node]] = []
+    for node, parent, field, depth in _walk_parents(root):
+        for stack in (functions, loops, stmts):
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+        kind = node.type
+        if kind == "function_definition":
+            functions.append((depth, node))
+        if kind.endswith("statement") or kind == "declaration":
+            stmts.append((depth, node))
+        if kind == "call_expression":
+            func_depth = functions[-1][0] if functions else -1
+            loop = _loop_text(loops[-1][1]) if loops and loops[-1][0] > func_depth else ""
+            stmt = stmts[-1][1] if stmts else root
+            owner = _declarator_name(functions[-1][1]) or "" if functions else ""
+            sites[(node.start_byte, node.end_byte)] = _Site(
+                owner, loop, stmt.start_byte, stmt.end_byte,
+                parent is not None and parent.type == "call_expression" and field == "function")
+        if kind in _LOOPS:
+            loops.append((depth, node))
+    return sites
+
+
+_DIRECTIVE_TOKENS = frozenset(("#if", "#ifdef", "#ifndef", "#elif", "#elifdef",
+                               "#elifndef", "#else", "#endif"))
+_IDENTIFIERS = frozenset(("identifier", "field_identifier", "type_identifier"))
+_INDEXED = frozenset(("function_definition", "declaration", "call_expression",
+                      "preproc_directive", "assignment_expression", "initializer_pair",
+                      "struct_specifier", *_DIRECTIVE_TOKENS))
+
+
+def _kind(node: tree_sitter.Node, parent: str) -> str:
+    """Which index of CFile a node belongs to ("" for none)."""
+    kind = node.type
+    if kind == "function_definition":
+        return "function"
+    if kind in ("declaration", "call_expression"):
+        return "declaration" if kind == "declaration" else "call"
+    if kind == "preproc_directive" or kind in _DIRECTIVE_TOKENS:
+        return "directive"
+    if kind in ("assignment_expression", "initializer_pair") and \
+            parent in ("initializer_list", "ERROR"):
+        return "entry"
+    if kind == "struct_specifier":
+        body = node.child_by_field_name("body")
+        if body is not None and body.type == "field_declaration_list":
+            return "struct"
+    return ""
 
 
 class CFile:
     """One parsed C file: parsed once, asked many questions (functions, calls, comments)."""
 
     def __init__(self, source: bytes) -> None:
+        if len(source) > PARSE_CAP:
+            raise Unreadable(f"is {len(source):,} bytes, more than the {PARSE_CAP >> 20} MiB"
+                             f" of C the workbench parses")
         self.source = source
         self.tree = parse(source)
         self._functions: dict[str, list[tree_sitter.Node]] = {}
-        # One query (C speed) indexes every node kind the questions below start from;
-        # query matches reach inside ERROR nodes like any other subtree.
-        found = tree_sitter.QueryCursor(_index_query()).captures(self.tree.root_node)
+        self._site_cache: dict[tuple[int, int], dict[tuple[int, int], _Site]] = {}
+        # One pass indexes every node kind the questions below start from (ERROR nodes
+        # included) and refuses code nested too deep to ask about in reasonable time.
+        found: dict[str, list[tree_sitter.Node]] = {}
+        self._identifiers: list[tuple[int, int]] = []
+        cursor = self.tree.root_node.walk()
+        above = [""]  # the types of the nodes above the cursor, innermost last
+        while True:
+            node = cursor.node
+            assert node is not None
+            kind = node.type
+            if kind in _IDENTIFIERS:
+                self._identifiers.append((node.start_byte, node.end_byte))
+            elif kind in _INDEXED and (index := _kind(node, above[-1])):
+                found.setdefault(index, []).append(node)
+            if cursor.goto_first_child():
+                above.append(kind)
+                if len(above) > MAX_DEPTH:
+                    raise Unreadable(f"nests more than {MAX_DEPTH} levels deep at line"
+                                  f" {node.start_point[0] + 1}: the workbench does not"
+                                  f" read it")
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    break
+                above.pop()
+            else:
+                continue
+            break
 
         def nodes(kind: str) -> list[tree_sitter.Node]:
             return sorted(found.get(kind, []), key=lambda n: (n.start_byte, -n.end_byte))
@@ -255,48 +375,52 @@ class CFile:
             for node in nodes:
                 yield _definition(name, node)
 
-    def _call(self, sub: tree_sitter.Node) -> Call | None:
+    def _call(self, sub: tree_sitter.Node, site: _Site | None) -> Call | None:
         fn = sub.child_by_field_name("function")
-        if fn is None or fn.type not in ("identifier", "field_expression", "call_expression"):
-            return None
-        outer = sub.parent
-        if outer is not None and outer.type == "call_expression" and \
-                outer.child_by_field_name("function") == sub:
-            return None  # kvm_x86_call(vm_destroy)(kvm) is one step, listed by the outer
+        if site is None or site.inner or fn is None or \
+                fn.type not in ("identifier", "field_expression", "call_expression"):
+            return None  # an inner callee is one step with its outer call, listed by it
         args = sub.child_by_field_name("arguments")
-        arg_texts = tuple(_text(a) for a in (args.named_children if args else ())
-                          if a.type != "comment")
-        stmt = sub
-        while stmt.parent is not None and not stmt.type.endswith("statement") \
-                and stmt.type != "declaration":
-            stmt = stmt.parent
+        arg_nodes = (args.named_child(i) for i in range(args.named_child_count)) if args \
+            else iter(())
+        arg_texts = tuple(itertools.islice((_expr(a) for a in arg_nodes
+                                            if a is not None and a.type != "comment"),
+                                           ARGS_CAP))
         line = fn.start_point[0] + 1
-        return Call(_text(fn), line, self.condition(line), arg_texts, stmt.start_byte,
-                    stmt.end_byte, _loop_of(sub))
+        return Call(_expr(fn), line, self.condition(line), arg_texts, site.stmt_start,
+                    site.stmt_end, site.loop)
+
+    def _sites(self, node: tree_sitter.Node) -> dict[tuple[int, int], _Site]:
+        key = (node.start_byte, node.end_byte)
+        if key not in self._site_cache:
+            self._site_cache[key] = _call_sites(node)
+        return self._site_cache[key]
 
     def calls(self, name: str) -> tuple[Call, ...]:
         """Every call in the body of ``name`` in source order (identifier and ``a->b`` callees)."""
         node = self.function_node(name)
         if node is None:
             return ()
+        sites = self._sites(node)
         lo = bisect.bisect_left(self._call_starts, node.start_byte)
         hi = bisect.bisect_left(self._call_starts, node.end_byte)
-        found = (self._call(sub) for sub in self._calls[lo:hi])
+        found = (self._call(sub, sites.get((sub.start_byte, sub.end_byte)))
+                 for sub in self._calls[lo:hi])
         return tuple(c for c in found if c is not None)
 
     def calls_to(self, callee: str) -> tuple[tuple[str, Call], ...]:
         """Every call of ``callee`` anywhere in the file, with the function it sits in."""
+        matches = [sub for sub in self._calls if (fn := sub.child_by_field_name("function"))
+                   is not None and fn.text == callee.encode()]
+        if not matches:
+            return ()
+        sites = self._sites(self.tree.root_node)
         result = []
-        for sub in self._calls:
-            fn = sub.child_by_field_name("function")
-            if fn is None or fn.text != callee.encode():
-                continue
-            call = self._call(sub)
-            owner = sub.parent
-            while owner is not None and owner.type != "function_definition":
-                owner = owner.parent
-            if call is not None:
-                result.append(("" if owner is None else _declarator_name(owner) or "", call))
+        for sub in matches:
+            site = sites.get((sub.start_byte, sub.end_byte))
+            call = self._call(sub, site)
+            if site is not None and call is not None:
+                result.append((site.owner, call))
         return tuple(result)
 
     def assignments(self, name: str) -> tuple[Assignment, ...]:
@@ -317,7 +441,7 @@ class CFile:
             else:
                 continue
             if left is not None and right is not None:
-                found.append(Assignment(_text(left), _text(right), sub.start_point[0] + 1))
+                found.append(Assignment(_expr(left), _expr(right), sub.start_point[0] + 1))
         return tuple(found)
 
     def field_refs(self, name: str) -> tuple[tuple[str, int], ...]:
@@ -325,9 +449,10 @@ class CFile:
         node = self.function_node(name)
         if node is None:
             return ()
-        return tuple((_text(sub), sub.start_point[0] + 1) for sub in _walk(node)
+        return tuple((_expr(sub), sub.start_point[0] + 1)
+                     for sub, parent, _, _ in _walk_parents(node)
                      if sub.type == "field_expression"
-                     and (sub.parent is None or sub.parent.type != "field_expression"))
+                     and (parent is None or parent.type != "field_expression"))
 
     # -- comments -------------------------------------------------------------------------
     @staticmethod
@@ -406,7 +531,7 @@ class CFile:
                     designator = pair.child_by_field_name("designator")
                     if pair.type == "initializer_pair" and designator is not None:
                         fields.append((_text(designator).lstrip(".").strip(),
-                                       _text(pair.child_by_field_name("value")),
+                                       _expr(pair.child_by_field_name("value")),
                                        pair.start_point[0] + 1))
                 line = node.start_point[0] + 1
                 found.append(Initializer(_text(target), line, self.condition(line),
@@ -436,14 +561,16 @@ class CFile:
             if index is None or value is None or not _text(value).startswith("&"):
                 continue
             line = index.start_point[0] + 1
-            rows.append((_text(index).strip("[]").strip(), _text(value), line,
+            rows.append((_expr(index).strip("[]").strip(), _expr(value), line,
                          self.condition(line)))
         return tuple(rows)
 
     def identifier_lines(self, name: str) -> tuple[int, ...]:
         """Lines where ``name`` occurs as an identifier token (not in comments/strings)."""
-        found = tree_sitter.QueryCursor(_name_query(name)).captures(self.tree.root_node)
-        return tuple(sorted(n.start_point[0] + 1 for n in found.get("n", [])))
+        want = name.encode()
+        return tuple(sorted(self.source.count(b"\n", 0, start) + 1
+                            for start, end in self._identifiers
+                            if end - start == len(want) and self.source[start:end] == want))
 
 
 def functions(source: bytes) -> Iterator[FunctionDef]:

@@ -45,7 +45,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 
 from history.errors import HistoryError
@@ -399,7 +399,7 @@ class Git:
             raise HistoryError(_first_line(message))
 
     def stream_lines(self, args: Sequence[str], *, cancelled: Callable[[], bool] | None = None,
-                     ) -> Iterator[str]:
+                     ) -> Generator[str, None, None]:
         """Yield decoded lines while git runs (for ``log -L`` and ``blame --incremental``)."""
         for record in self.stream_records(args, sep=b"\n", cancelled=cancelled):
             yield record.decode("utf-8", "replace")

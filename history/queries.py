@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 
 from history.errors import HistoryError
-from history.git import check_path, check_revision
+from history.git import check_path, check_revision, printable
 from history.landmarks import LANDMARKS
 from history.model import (
     Blame,
@@ -146,7 +146,10 @@ def function_range(repo: KernelRepo, rev: str | None, path: str, name: str) -> F
     def compute() -> FunctionRange:
         from history import cfacts  # tree-sitter loads on the first C question, not at launch
 
-        definition = cfacts.find_function(repo.read_file(sha, path), name)
+        try:
+            definition = cfacts.find_function(repo.read_file(sha, path), name)
+        except cfacts.Unreadable as error:
+            raise HistoryError(printable(f"{path} at {sha[:12]} {error}")) from None
         if definition is None:
             raise HistoryError(f"{name}() is not defined in {path} at {sha[:12]}")
         return FunctionRange(rev=sha, path=path, name=name, start=definition.start,

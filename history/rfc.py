@@ -60,9 +60,11 @@ def _line_span(text: bytes, start: int, end: int) -> tuple[int, int] | None:
     return line_start, line_end
 
 
-def locate_and_swap(text: bytes) -> tuple[bytes | None, str, str]:
-    """Apply the swap by syntax: (patched text or None, outcome, reason)."""
-    cfile = CFile(text)
+def locate_and_swap(text: bytes, cfile: CFile | None = None
+                    ) -> tuple[bytes | None, str, str]:
+    """Apply the swap by syntax: (patched text or None, outcome, reason); ``cfile`` is
+    ``text`` already parsed."""
+    cfile = cfile if cfile is not None else CFile(text)
     if cfile.function(FUNCTION) is None:
         return None, "not-applied", f"{FUNCTION}() is not defined in {PATH}"
     calls = cfile.calls(FUNCTION)
@@ -125,7 +127,7 @@ def apply_rfc(src: KernelSource) -> RfcResult:
         text = src.read(PATH)
         before = sf.steps(src, PATH, FUNCTION)
         git_status, git_text = _git_apply(text)
-        patched, outcome, reason = locate_and_swap(text)
+        patched, outcome, reason = locate_and_swap(text, src.cfile(PATH))
         if git_text is not None:
             if patched is not None and patched != git_text:
                 reason += "; git's result differs from the located swap (git's is shown)"

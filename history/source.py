@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from history.cfacts import CFile
+from history.cfacts import CFile, Unreadable
 from history.errors import HistoryError
 from history.git import check_path, printable
 from history.repo import KernelRepo, expand
@@ -37,31 +37,31 @@ FILE_CAP = 16 << 20
 
 def read_regular(root: Path, path: str) -> bytes | None:
     """The bytes of ``root/path`` if it is a regular file (after symlinks) of at most
-    FILE_CAP bytes; None when absent; a one-line HistoryError for a FIFO, a device, a loop,
-    an unreadable or an oversized file (opening a FIFO would block, /dev/zero never ends)."""
+    FILE_CAP bytes; None when absent; a one-line HistoryError for a FIFO, a device, a
+    directory, a loop, an unreadable or an oversized file (opening a FIFO would block,
+    /dev/zero never ends)."""
     full = root / path
     try:
         st = full.stat()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
-        raise HistoryError(printable(f"{root}: {path}: {error.strerror}")) from None
+        raise HistoryError(printable(f"{full}: {error.strerror}")) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise HistoryError(printable(f"{full} is a directory, not a file"))
     if not stat.S_ISREG(st.st_mode):
-        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        if stat.S_ISDIR(st.st_mode):
-            return None
-        raise HistoryError(printable(f"{root}: {path} is {kind} (a FIFO or a device):"
+        raise HistoryError(printable(f"{full} is not a regular file (a FIFO or a device):"
                                      f" refusing to read it"))
     if st.st_size > FILE_CAP:
-        raise HistoryError(printable(f"{root}: {path} is {st.st_size:,} bytes, more than the"
+        raise HistoryError(printable(f"{full} is {st.st_size:,} bytes, more than the"
                                      f" {FILE_CAP >> 20} MiB the workbench reads"))
     try:
         with open(full, "rb") as handle:
             data = handle.read(FILE_CAP + 1)
     except OSError as error:
-        raise HistoryError(printable(f"{root}: {path}: {error.strerror}")) from None
+        raise HistoryError(printable(f"{full}: {error.strerror}")) from None
     if len(data) > FILE_CAP:
-        raise HistoryError(printable(f"{root}: {path} grew past {FILE_CAP >> 20} MiB while"
+        raise HistoryError(printable(f"{full} grew past {FILE_CAP >> 20} MiB while"
                                      f" being read"))
     return data
 
@@ -107,11 +107,17 @@ class KernelSource:
         self.prefetch([path])
         return self._blobs[path]
 
+    def where(self, path: str) -> str:
+        """``path`` as an error names it: ``root/path`` in a tree, ``path at rev in root``."""
+        if self.kind == "git":
+            return f"{path} at {self.label} in {self.root}"
+        return str(self.root / path)
+
     def read(self, path: str) -> bytes:
         """The file's bytes, or a one-line HistoryError naming the file and revision."""
         data = self.read_optional(path)
         if data is None:
-            raise HistoryError(f"{path}: no such file at {self.label} in {self.root}")
+            raise HistoryError(printable(f"{self.where(path)}: no such file"))
         return data
 
     def exists(self, path: str) -> bool:
@@ -122,7 +128,10 @@ class KernelSource:
         with self._lock:
             if path not in self._cfiles:
                 data = self.read_optional(path)
-                self._cfiles[path] = None if data is None else CFile(data)
+                try:
+                    self._cfiles[path] = None if data is None else CFile(data)
+                except Unreadable as error:
+                    raise HistoryError(printable(f"{self.where(path)} {error}")) from None
             return self._cfiles[path]
 
     def grep(self, needles: Sequence[str], dirs: Sequence[str]) -> tuple[str, ...]:

@@ -114,9 +114,11 @@ def test_a_damaged_demo_cache_is_rebuilt(tmp_path: Path) -> None:
     assert not list((tmp_path / "kvm-workbench").glob(".demo-build-*"))
 
 
-def test_sigterm_kills_git_and_leaves_no_temp_files(tmp_path: Path) -> None:
-    """git hangs (a fake git that sleeps) when SIGTERM arrives: git dies with us, exit 143,
-    no traceback, no temporary file left."""
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["TERM", "INT", "HUP"])
+def test_a_signal_kills_git_and_leaves_no_temp_files(tmp_path: Path, signum: int) -> None:
+    """git hangs (a fake git that sleeps) when the signal arrives: git dies with us, exit
+    128+signal, no traceback, no temporary file left."""
     fake = hung_git(tmp_path / "bin")
     temps = set(os.listdir(tempfile.gettempdir()))
     before = set(running(HUNG))
@@ -128,12 +130,27 @@ def test_sigterm_kills_git_and_leaves_no_temp_files(tmp_path: Path) -> None:
     while not set(running(HUNG)) - before and time.monotonic() < deadline:
         time.sleep(0.02)
     assert set(running(HUNG)) - before, "the fake git never started"
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert proc.returncode == 128 + signum, err
     assert b"Traceback" not in err
     time.sleep(0.1)
     assert set(running(HUNG)) - before == set()
     left = {name for name in set(os.listdir(tempfile.gettempdir())) - temps
             if name.startswith(("kvm-workbench", "tmp"))}
     assert left == set()
+
+
+def test_parallel_runs_share_one_demo_build(tmp_path: Path) -> None:
+    """Four commands start at once on an empty cache: each builds or waits, all succeed with
+    the same history, one demo repository remains and no build scratch."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path)}
+    procs = [subprocess.Popen([sys.executable, "-m", "workbench", "history", "-n", "3"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+             for _ in range(4)]
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * 4, [err for _, err in results]
+    assert len({out for out, _ in results}) == 1
+    cache = tmp_path / "kvm-workbench"
+    assert len(list(cache.glob("demo-*.git"))) == 1
+    assert not list(cache.glob(".demo-build-*"))

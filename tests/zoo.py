@@ -181,6 +181,24 @@ def build(root: Path, marks: Path) -> list[Case]:
     path = case("gitfile-elsewhere", ".git is a gitfile naming a real repository elsewhere")
     path.mkdir()
     (path / ".git").write_text(f"gitdir: {real}/.git\n")
+    repo = _base(case("submodule-ext", "a submodule whose URL is ext:: (recurse, summaries on)"))
+    m = _marker(marks, "submodule-ext")
+    bash(f"""
+        printf '[submodule "sub"]\\n\\tpath = sub\\n\\turl = ext::sh -c {m}\\n' > .gitmodules
+        git add .gitmodules
+        git update-index --add --cacheinfo 160000,$(git rev-parse HEAD),virt/kvm/sub
+        git commit -qm "kvm: add a submodule"
+        git config submodule.recurse true
+        git config diff.submodule log
+        git config status.submoduleSummary true
+        git config fetch.recurseSubmodules true
+        git config protocol.ext.allow always
+    """, repo)
+    main_repo = _base(root / "_worktree-main")
+    path = case("linked-worktree", "a linked worktree (gitfile, commondir)")
+    bash(f"git worktree add -q {path} -b wt", main_repo)
+    path = case("shared-alternates", "objects only in an alternate (git clone --shared)")
+    bash(f"git clone -q --shared {server} {path}", root)
     path = case("unborn", "git init, no commits", works=False)
     path.mkdir()
     bash("git init -q -b main .", path)
@@ -249,6 +267,12 @@ def build(root: Path, marks: Path) -> list[Case]:
          env={"GIT_AUTHOR_NAME": "\x1b[5mblink [/] author"})
     repo = _base(case("markup-path-[stable]-[/]", "a repository path with Rich markup in it"))
 
+    repo = _base(case("blob-deep", "the newest kvm_main.c nests 5,000 braces deep",
+                      works=None))
+    (repo / "virt/kvm/kvm_main.c").write_text(KVM_MAIN.replace(
+        "{\n", "{\n" + "{" * 5000 + "f();" + "}" * 5000 + "\n", 1))
+    bash('git commit -qam "kvm: deep"', repo)
+
     # -- plain trees ----------------------------------------------------------------------
     tree = case("tree-zero", "a plain tree whose kvm_main.c -> /dev/zero", kind="dir",
                 works=False)
@@ -263,4 +287,52 @@ def build(root: Path, marks: Path) -> list[Case]:
     (tree / "virt/kvm").mkdir(parents=True)
     with open(tree / "virt/kvm/kvm_main.c", "wb") as handle:
         handle.write(KVM_MAIN.encode() + b"/* " + b"x" * (20 << 20) + b" */\n")
+    trees: list[tuple[str, str, bool | None, str | bytes | None]] = [
+        ("tree-deep", "kvm_main.c nests 5,000 braces deep", False,
+         KVM_MAIN.replace("{\n", "{\n" + "{" * 5000 + "f();" + "}" * 5000 + "\n", 1)),
+        ("tree-deep-calls", "kvm_main.c nests 100,000 calls deep", False,
+         KVM_MAIN.replace("kvm_free_physmem(kvm)", "f(" * 100_000 + "kvm" + ")" * 100_000)),
+        ("tree-big-c", "kvm_main.c is 3 MB of code", False,
+         KVM_MAIN + "int x = 0;\n" * 300_000),
+        ("tree-flat-args", "one call with 600,000 arguments (just under the parse cap)", None,
+         KVM_MAIN.replace("kvm_free_physmem(kvm)", "f(" + "a," * 600_000 + "kvm)")),
+        ("tree-unclosed", "kvm_main.c opens 300,000 braces and never closes them", None,
+         KVM_MAIN + "{" * 300_000),
+        ("tree-binary", "kvm_main.c holds NULs, invalid UTF-8 and escapes", None,
+         KVM_MAIN.encode() + b"\0\xff\xfe\x1b]0;owned\x07 [red]x[/] \x9b2J\n"),
+        ("tree-empty", "kvm_main.c is empty", None, ""),
+        ("tree-dir", "kvm_main.c is a directory", None, None),
+    ]
+    for name, about, works, body in trees:
+        tree = case(name, about, kind="dir", works=works)
+        (tree / "virt/kvm").mkdir(parents=True)
+        target = tree / "virt/kvm/kvm_main.c"
+        if body is None:
+            target.mkdir()
+        else:
+            target.write_bytes(body if isinstance(body, bytes) else body.encode())
+    tree = case("tree-loop", "kvm_main.c is a symlink loop", kind="dir", works=False)
+    (tree / "virt/kvm").mkdir(parents=True)
+    os.symlink("kvm_main.c", tree / "virt/kvm/kvm_main.c")
+    tree = case("tree-passwd", "kvm_main.c -> /etc/passwd (never echoed)", kind="dir",
+                works=None)
+    (tree / "virt/kvm").mkdir(parents=True)
+    os.symlink("/etc/passwd", tree / "virt/kvm/kvm_main.c")
+    tree = case("tree-makefile-fifo", "the top-level Makefile is a FIFO", kind="dir",
+                works=None)
+    (tree / "virt/kvm").mkdir(parents=True)
+    (tree / "virt/kvm/kvm_main.c").write_text(KVM_MAIN)
+    os.mkfifo(tree / "Makefile")
+    tree = case("tree-makefile-escape", "the Makefile's version holds escapes and markup",
+                kind="dir", works=None)
+    (tree / "virt/kvm").mkdir(parents=True)
+    (tree / "virt/kvm/kvm_main.c").write_text(KVM_MAIN)
+    (tree / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n"
+                                   "EXTRAVERSION = -\x1b]0;owned\x07[bold]x[/]\n")
+    tree = case("tree-other-zero", "arch/s390/kvm/kvm-s390.c -> /dev/zero", kind="dir",
+                works=None)
+    (tree / "virt/kvm").mkdir(parents=True)
+    (tree / "arch/s390/kvm").mkdir(parents=True)
+    (tree / "virt/kvm/kvm_main.c").write_text(KVM_MAIN)
+    os.symlink("/dev/zero", tree / "arch/s390/kvm/kvm-s390.c")
     return cases

@@ -214,3 +214,41 @@ def test_git_and_dir_sources_agree(make_repo: Callable[[str], Path]) -> None:
     destroy = git.feature("destroy-devices")
     assert destroy is not None and destroy.verdict == "present"
     assert git.feature("pv") is not None and git.feature("pv").verdict == "unknown"  # type: ignore[union-attr]
+
+
+def test_calls_know_their_loop_statement_and_function_without_climbing() -> None:
+    """Loop conditions, the enclosing statement and the owning function come from one pass;
+    an inner callee (``ops(x)(kvm)``) is one step with its outer call."""
+    src = (b"static void outer(struct kvm *kvm)\n{\n\twhile (retry--) {\n"
+           b"\t\tfor (i = 0; i < n; i++)\n\t\t\tzap(i);\n\t\tpoll(kvm);\n\t}\n"
+           b"\tops(x)(kvm);\n}\n"
+           b"static void later(void) { register_ops(&a); }\n"
+           b"static int table = register_ops(&b);\n")
+    cfile = CFile(src)
+    calls = {c.callee: c for c in cfile.calls("outer")}
+    assert list(calls) == ["zap", "poll", "ops(x)"]
+    assert calls["zap"].loop == "i < n"
+    assert calls["poll"].loop == "retry--"
+    assert calls["ops(x)"].loop == ""
+    assert src[calls["poll"].stmt_start:calls["poll"].stmt_end] == b"poll(kvm);"
+    assert [(owner, c.args) for owner, c in cfile.calls_to("register_ops")] == [
+        ("later", ("&a",)), ("", ("&b",))]
+
+
+def test_hostile_c_is_capped_not_quadratic() -> None:
+    """Nested and huge expressions keep at most EXPR_CAP characters and ARGS_CAP arguments;
+    code nested past MAX_DEPTH and files past PARSE_CAP are refused in one line."""
+    from history.cfacts import ARGS_CAP, EXPR_CAP, MAX_DEPTH, PARSE_CAP, Unreadable
+
+    nested = b"f(" * 400 + b"x" * 50_000 + b")" * 400
+    wide = b"g(" + b"a," * 100 + b"a)"
+    cfile = CFile(b"void h(void)\n{\n\t" + nested + b";\n\t" + wide + b";\n}\n")
+    calls = cfile.calls("h")
+    assert len(calls) == 401
+    assert all(len(a) <= EXPR_CAP + 1 for c in calls for a in c.args)
+    assert calls[0].args[0].endswith("…")
+    assert len(calls[-1].args) == ARGS_CAP
+    with pytest.raises(Unreadable, match=f"nests more than {MAX_DEPTH} levels deep at line 3"):
+        CFile(b"void h(void)\n{\n" + b"{" * (MAX_DEPTH + 1) + b"}" * (MAX_DEPTH + 1) + b"}\n")
+    with pytest.raises(Unreadable, match="of C the workbench parses"):
+        CFile(b" " * (PARSE_CAP + 1))

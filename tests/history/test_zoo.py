@@ -96,10 +96,14 @@ NAMES = [
     "attributesfile-fifo", "ignorerevs-fifo", "mailmapfile-fifo", "orderfile-fifo",
     "include-zero", "mailmap-fifo", "gitattributes-fifo", "subdir-gitattributes-fifo",
     "info-attributes-fifo", "packed-refs-fifo", "alternates-fifo", "info-attributes-zero",
-    "gitfile-zero", "dotgit-symlink-zero", "dotgit-loop", "gitfile-elsewhere", "unborn", "bare",
+    "gitfile-zero", "dotgit-symlink-zero", "dotgit-loop", "gitfile-elsewhere",
+    "submodule-ext", "linked-worktree", "shared-alternates", "unborn", "bare",
     "corrupt-loose", "truncated-pack", "ignorerevs-passwd", "blob-huge", "dubious-owner",
-    "utf16-output", "bad-author", "replace-ref", "grafts",
+    "utf16-output", "bad-author", "replace-ref", "grafts", "blob-deep",
     "escape-subject", "markup-path-[stable]-[/]", "tree-zero", "tree-fifo", "tree-huge",
+    "tree-deep", "tree-deep-calls", "tree-big-c", "tree-flat-args", "tree-unclosed",
+    "tree-binary", "tree-empty", "tree-dir", "tree-loop", "tree-passwd", "tree-makefile-fifo",
+    "tree-makefile-escape", "tree-other-zero",
 ]
 
 
@@ -136,7 +140,12 @@ def test_every_command_on_the_zoo(name: str, zoo: tuple[list[Case], Path],
                 json.loads(out)
             if name == "replace-ref" and argv[0] == "history":
                 assert FORGED not in out
-            if name == "ignorerevs-passwd":
+            if name in ("blob-deep", "tree-deep", "tree-deep-calls") and argv[0] in (
+                    "trace", "profile"):
+                assert "nests more than 1024 levels deep" in err, err
+            if name == "tree-big-c" and argv[0] == "profile":
+                assert "more than the 2 MiB of C the workbench parses" in err, err
+            if name in ("ignorerevs-passwd", "tree-passwd"):
                 assert "root:" not in out and "root:" not in err
             if name == "blob-huge" and argv[0] in ("trace", "profile"):
                 assert "more than the 16 MiB the workbench reads" in err, err
@@ -151,7 +160,8 @@ def test_every_command_on_the_zoo(name: str, zoo: tuple[list[Case], Path],
     if case.works is True and case.kind == "git":
         status, out, _ = run(["history", "--repo", str(case.path), "-n", "5"], capsys)
         # grafts would make HEAD a root (1 commit); the forged-author commit sits on top
-        expected = {"bad-author": 3, "blob-huge": 3, "escape-subject": 3}.get(name, 2)
+        expected = {"bad-author": 3, "blob-huge": 3, "escape-subject": 3, "submodule-ext": 3,
+                    "blob-deep": 3}.get(name, 2)
         assert status == 0 and out.count("\n") == expected, out
 
 
