@@ -293,16 +293,13 @@ class CFile:
         # One pass indexes every node kind the questions below start from (ERROR nodes
         # included) and refuses code nested too deep to ask about in reasonable time.
         found: dict[str, list[tree_sitter.Node]] = {}
-        self._identifiers: list[tuple[int, int]] = []
         cursor = self.tree.root_node.walk()
         above = [""]  # the types of the nodes above the cursor, innermost last
         while True:
             node = cursor.node
             assert node is not None
             kind = node.type
-            if kind in _IDENTIFIERS:
-                self._identifiers.append((node.start_byte, node.end_byte))
-            elif kind in _INDEXED and (index := _kind(node, above[-1])):
+            if kind in _INDEXED and (index := _kind(node, above[-1])):
                 found.setdefault(index, []).append(node)
             if cursor.goto_first_child():
                 above.append(kind)
@@ -565,11 +562,17 @@ class CFile:
                          self.condition(line)))
         return tuple(rows)
 
+    @functools.cached_property
+    def _identifier_list(self) -> tuple[tuple[int, int], ...]:
+        """Byte spans of every identifier token (few questions need them: built on demand)."""
+        return tuple((n.start_byte, n.end_byte) for n in _walk(self.tree.root_node)
+                     if n.type in _IDENTIFIERS)
+
     def identifier_lines(self, name: str) -> tuple[int, ...]:
         """Lines where ``name`` occurs as an identifier token (not in comments/strings)."""
         want = name.encode()
         return tuple(sorted(self.source.count(b"\n", 0, start) + 1
-                            for start, end in self._identifiers
+                            for start, end in self._identifier_list
                             if end - start == len(want) and self.source[start:end] == want))
 
 
