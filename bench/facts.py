@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
-from history.source import open_source
-from history.detect import detect
-from history.census import census
+from history.tree.source import open_source
+from history.tree.detect import detect
+from history.tree.census import census
 t1 = time.perf_counter()
 repo, rev = sys.argv[1], (sys.argv[2] or None)
 src = open_source(repo, rev)

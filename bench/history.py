@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from history import queries  # noqa: E402
-from history.repo import KernelRepo  # noqa: E402
+from history.git import queries  # noqa: E402
+from history.git.repo import KernelRepo  # noqa: E402
 
 KVM_MAIN = """\
 static void kvm_destroy_vm_debugfs(struct kvm *kvm)
@@ -101,7 +101,7 @@ asyncio.run(main())
 
 LAUNCH_OURS = """
 import asyncio, sys, time
-from history.repo import KernelRepo
+from history.git.repo import KernelRepo
 from workbench.app import make_app
 from workbench.widgets.commit_list import CommitList
 async def main():

@@ -8,7 +8,7 @@ import sys
 
 def test_cores_import_without_ui() -> None:
     code = (
-        "import sys, sim, history, history.queries, history.repo, history.demo;"
+        "import sys, sim, history, history.git.queries, history.git.repo, history.demo;"
         "import importlib, pkgutil\n"
         "for pkg in (sim, history):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"

@@ -13,7 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from history.repo import KernelRepo
+from history.git.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
 from workbench.output import escape_controls
 from workbench.screens.history import HistoryScreen
@@ -46,7 +46,7 @@ class WorkbenchApp(App[None]):
 
     def on_unmount(self) -> None:
         """Quitting kills every git still running, so no worker thread keeps us alive."""
-        from history.git import stop_all
+        from history.git.runner import stop_all
 
         stop_all()
 
@@ -79,4 +79,8 @@ def _simulator_screen() -> Screen[None]:
 
 def make_app(repo: KernelRepo | None = None, rev: str | None = None) -> WorkbenchApp:
     """Build the app on ``repo`` (default: the embedded demo history) at ``rev``."""
-    return WorkbenchApp(repo if repo is not None else KernelRepo.open(None), rev)
+    if repo is None:
+        from history.demo import open_demo
+
+        repo = open_demo()
+    return WorkbenchApp(repo, rev)

@@ -25,7 +25,7 @@ from types import FrameType
 from typing import NoReturn
 
 from history.errors import HistoryError
-from history.git import printable, set_deadline
+from history.git.runner import printable, set_deadline
 from sim.errors import SimError
 from workbench.errors import UsageError
 

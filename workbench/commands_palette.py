@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from history.landmarks import LANDMARKS
+from history.git.landmarks import LANDMARKS
 
 
 class HistoryCommands(Provider):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from history.model import Blame, Commit, CommitDetail, FunctionTrace, ResolvedLandmark
+from history.results import Blame, Commit, CommitDetail, FunctionTrace, ResolvedLandmark
 
 if TYPE_CHECKING:  # the model loads only when the Simulator runs
     from sim.result import CheckResult

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from history.facts_model import ABSENT, PRESENT, DetectedProfile, Detection
+from history.results import ABSENT, PRESENT, DetectedProfile, Detection
 
 
 @dataclass(frozen=True, slots=True)

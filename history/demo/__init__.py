@@ -20,9 +20,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from history.errors import HistoryError
-from history.git import Git
+from history.git.runner import Git
+
+if TYPE_CHECKING:
+    from history.git.repo import KernelRepo
 
 SPEC_DIR = Path(__file__).parent
 IDENTITY = ("kvm-workbench demo", "demo@kvm-workbench.invalid")
@@ -229,3 +233,18 @@ def ensure_demo(*, rebuild: bool = False) -> Path:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
+
+
+def open_demo() -> KernelRepo:
+    """The demo history, built on first use; a cache whose head is not the one its build
+    recorded is rebuilt."""
+    from history.git.repo import KernelRepo
+
+    target = ensure_demo()
+    try:
+        repo = KernelRepo.checked(target, demo=True)
+        if repo.head == stamped_head(target):
+            return repo
+    except HistoryError:
+        pass
+    return KernelRepo.checked(ensure_demo(rebuild=True), demo=True)

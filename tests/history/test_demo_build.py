@@ -5,10 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from history import queries
-from history.demo import PROPOSAL_REF, build_demo, ensure_demo, load_spec
-from history.landmarks import LANDMARKS
-from history.repo import KernelRepo
+from history.demo import PROPOSAL_REF, build_demo, ensure_demo, load_spec, open_demo
+from history.git import queries
+from history.git.landmarks import LANDMARKS
 
 
 def _refs(path: Path) -> str:
@@ -30,7 +29,7 @@ def test_ensure_demo_is_cached(tmp_path: Path) -> None:
 
 
 def test_every_landmark_resolves_by_trailer() -> None:
-    repo = KernelRepo.open(None)
+    repo = open_demo()
     marks = queries.landmarks(repo)
     assert [m.key for m in marks] == [m.key for m in LANDMARKS]
     assert all(m.present and m.how == "trailer" for m in marks), \
@@ -38,26 +37,26 @@ def test_every_landmark_resolves_by_trailer() -> None:
 
 
 def test_rfc_is_kept_aside_as_a_proposal() -> None:
-    repo = KernelRepo.open(None)
+    repo = open_demo()
     _, proposals = load_spec()
     assert proposals, "the RFC patch must be in the demo as a proposal"
     rfc = repo.resolve(PROPOSAL_REF.format(name=proposals[0].slug))
     main_line = {c.sha for c in queries.log(repo)}
     assert rfc not in main_line
-    from history import cfacts
+    from history.c import syntax
 
     source = repo.read_file(rfc, "virt/kvm/kvm_main.c")
-    steps = cfacts.calls(source, "kvm_destroy_vm")
+    steps = syntax.calls(source, "kvm_destroy_vm")
     assert steps.index("kvm_destroy_devices") < steps.index("kvm_arch_destroy_vm")
 
 
 def test_trace_of_kvm_destroy_vm_spans_the_landmarks() -> None:
-    repo = KernelRepo.open(None)
+    repo = open_demo()
     trace = queries.trace(repo)
     subjects = {e.commit.subject for e in trace.entries}
     assert "kvm: destroy emulated devices on VM exit" in subjects
     head = repo.read_file(repo.resolve(None), "virt/kvm/kvm_main.c")
-    from history import cfacts
+    from history.c import syntax
 
-    steps = cfacts.calls(head, "kvm_destroy_vm")
+    steps = syntax.calls(head, "kvm_destroy_vm")
     assert steps.index("kvm_arch_destroy_vm") < steps.index("kvm_destroy_devices")

@@ -20,7 +20,7 @@ import pytest
 import tree_sitter
 import tree_sitter_c
 
-from history.landmarks import LANDMARKS, RFC_MESSAGE_ID, RFC_SUBJECT
+from history.git.landmarks import LANDMARKS, RFC_MESSAGE_ID, RFC_SUBJECT
 
 DEMO = Path(__file__).resolve().parents[2] / "history" / "demo"
 COMMITS_DIR = DEMO / "commits"

@@ -7,9 +7,9 @@ from pathlib import Path
 import git as gitpython
 import pytest
 
-from history import queries
 from history.errors import HistoryError
-from history.repo import KernelRepo
+from history.git import queries
+from history.git.repo import KernelRepo
 
 
 def test_log_matches_gitpython(kernel_like: Path) -> None:

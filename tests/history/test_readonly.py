@@ -115,7 +115,7 @@ def test_hostile_repo_runs_nothing_and_stays_unchanged(hostile: tuple[Path, Path
 
 async def test_history_screen_on_hostile_repo(hostile: tuple[Path, Path]) -> None:
     """The TUI's workers go through the same chokepoint: still nothing runs or changes."""
-    from history.repo import KernelRepo
+    from history.git.repo import KernelRepo
     from workbench.app import make_app
 
     repo, marks = hostile

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from history.cfacts import CFile
+from history.c.syntax import CFile
 from history.errors import HistoryError
-from history.rfc import locate_and_swap
-from history.source import open_source
+from history.tree.rfc import locate_and_swap
+from history.tree.source import open_source
 
 CONDITIONS = b"""\
 #ifndef __GUARD_H
@@ -183,7 +183,7 @@ def test_open_source_errors(tmp_path: Path, make_repo: Callable[[str], Path]) ->
 
 
 def test_trace_on_a_plain_tree_says_why(tmp_path: Path) -> None:
-    from history.repo import KernelRepo
+    from history.git.repo import KernelRepo
 
     (tmp_path / "virt/kvm").mkdir(parents=True)
     (tmp_path / "virt/kvm/kvm_main.c").write_text("void f(void) {}\n")
@@ -193,7 +193,7 @@ def test_trace_on_a_plain_tree_says_why(tmp_path: Path) -> None:
 
 def test_git_and_dir_sources_agree(make_repo: Callable[[str], Path]) -> None:
     """The same files read from blobs and from the work tree give the same facts."""
-    from history.detect import detect
+    from history.tree.detect import detect
 
     repo = make_repo("""
         mkdir -p virt/kvm arch/s390/kvm
@@ -238,7 +238,7 @@ def test_calls_know_their_loop_statement_and_function_without_climbing() -> None
 def test_hostile_c_is_capped_not_quadratic() -> None:
     """Nested and huge expressions keep at most EXPR_CAP characters and ARGS_CAP arguments;
     code nested past MAX_DEPTH and files past PARSE_CAP are refused in one line."""
-    from history.cfacts import ARGS_CAP, EXPR_CAP, MAX_DEPTH, PARSE_CAP, Unreadable
+    from history.c.syntax import ARGS_CAP, EXPR_CAP, MAX_DEPTH, PARSE_CAP, Unreadable
 
     nested = b"f(" * 400 + b"x" * 50_000 + b")" * 400
     wide = b"g(" + b"a," * 100 + b"a)"

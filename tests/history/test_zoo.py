@@ -185,7 +185,7 @@ async def test_history_screen_on_the_zoo(name: str, zoo: tuple[list[Case], Path]
     from textual.widgets import Static
 
     from history.errors import HistoryError
-    from history.repo import KernelRepo
+    from history.git.repo import KernelRepo
     from workbench.app import make_app
 
     cases, marks = zoo

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from history.source import KernelSource, open_source
+from history.tree.source import KernelSource, open_source
 from tests.realsrc.fetch_kernels import cache_dir, git_dir, tree_dir
 
 CACHE = cache_dir()

@@ -56,7 +56,7 @@ def git_dir(cache: Path | None = None) -> Path:
 def members() -> list[str]:
     """Tar member patterns: the census directories and every file history/ names."""
     sys.path.insert(0, str(ROOT))
-    from history.detect import files_needed  # the workbench's own list, not a copy
+    from history.tree.detect import files_needed  # the workbench's own list, not a copy
 
     extra = [p for p in files_needed() if not any(fnmatch.fnmatch(p, t) for t in TREE_PATTERNS)]
     return [*TREE_PATTERNS, *extra]

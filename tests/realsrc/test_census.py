@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from history import srcfacts as sf
-from history.census import census
-from history.source import KernelSource
+from history.tree import extract
+from history.tree.census import census
+from history.tree.extract import ARCH_FILES
+from history.tree.source import KernelSource
 
 Kernel = tuple[str, KernelSource]
 
@@ -20,10 +21,10 @@ DEVICES = {
 def test_every_device_kind_and_its_style(kernel: Kernel) -> None:
     """F3.5 / F5.5: release-style are XICS, XIVE, XIVE-native and kvm-vfio (6.1.192 too)."""
     release, src = kernel
-    kinds = {(d.arch, d.name, d.style) for d in sf.device_types(src)}
+    kinds = {(d.arch, d.name, d.style) for d in extract.device_types(src)}
     expected = DEVICES | ({("riscv", "kvm-riscv-aia", "destroy")} if release == "6.12" else set())
     assert kinds == expected
-    for device in sf.device_types(src):
+    for device in extract.device_types(src):
         assert device.evidence.rev == src.rev and device.registrations, device.symbol
 
 
@@ -32,7 +33,7 @@ def test_registration_sites_6_12(kernel_cache: object) -> None:
     from tests.realsrc.conftest import source
 
     src = source("6.12", "dir")
-    sites = {d.symbol: [(r.where, r.note) for r in d.registrations] for d in sf.device_types(src)}
+    sites = {d.symbol: [(r.where, r.note) for r in d.registrations] for d in extract.device_types(src)}
     assert sites["kvm_flic_ops"] == [("arch/s390/kvm/kvm-s390.c:497", "KVM_DEV_TYPE_FLIC")]
     assert sites["kvm_arm_vgic_v2_ops"][0][0] == "arch/arm64/kvm/vgic/vgic-kvm-device.c:327"
     assert sites["kvm_arm_vgic_v3_ops"][0][0] == "arch/arm64/kvm/vgic/vgic-kvm-device.c:331"
@@ -59,7 +60,7 @@ def test_swap_table_from_code(kernel: Kernel) -> None:
     assert [(d.holder, d.callee) for d in ppc.dangling] == [
         ("vcpu->arch.mpic", "kvmppc_mpic_disconnect_vcpu")]
     use = ppc.dangling[0]
-    assert use.used.path == sf.ARCH_FILES["powerpc"]
+    assert use.used.path == ARCH_FILES["powerpc"]
     assert use.used.line == {"6.1": 820, "6.12": 803}[release]
     assert use.callee_def is not None and use.callee_def.where == "arch/powerpc/kvm/mpic.c:1777"
     assert use.freed.where == "arch/powerpc/kvm/mpic.c:1636"  # kfree(opp) in mpic_destroy
@@ -83,10 +84,10 @@ def test_swap_table_from_code(kernel: Kernel) -> None:
 def test_destroy_callbacks_free_only_the_shell(tree: Kernel) -> None:
     """F4.9 / F4.12 / F4.14: vgic, FLIC and AIA destroy callbacks free the kvm_device only."""
     release, src = tree
-    vgic = sf.steps(src, "arch/arm64/kvm/vgic/vgic-kvm-device.c", "vgic_destroy")
-    flic = sf.steps(src, "arch/s390/kvm/interrupt.c", "flic_destroy")
+    vgic = extract.steps(src, "arch/arm64/kvm/vgic/vgic-kvm-device.c", "vgic_destroy")
+    flic = extract.steps(src, "arch/s390/kvm/interrupt.c", "flic_destroy")
     assert vgic is not None and vgic.names == ("kfree",) and vgic.steps[0].args == ("dev",)
     assert flic is not None and flic.names == ("kfree",)
     if release == "6.12":
-        aia = sf.steps(src, "arch/riscv/kvm/aia_device.c", "aia_destroy")
+        aia = extract.steps(src, "arch/riscv/kvm/aia_device.c", "aia_destroy")
         assert aia is not None and aia.names == ("kfree",)

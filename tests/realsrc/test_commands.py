@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from history.detect import detect
-from history.rfc import apply_rfc
-from history.source import KernelSource
+from history.tree.detect import detect
+from history.tree.rfc import apply_rfc
+from history.tree.source import KernelSource
 from tests.history.test_readonly import fingerprint
 from tests.realsrc.conftest import source
 from tests.realsrc.fetch_kernels import git_dir, tree_dir

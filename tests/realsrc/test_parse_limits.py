@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from history.cfacts import MAX_DEPTH, PARSE_CAP, parse
+from history.c.syntax import MAX_DEPTH, PARSE_CAP, parse
 from tests.realsrc.conftest import CACHE
 from tests.realsrc.fetch_kernels import tree_dir
 

@@ -6,10 +6,11 @@ dossier gives a range, the comment delimiters or closing brace may sit one line 
 
 from __future__ import annotations
 
-from history import srcfacts as sf
-from history.anchors import ANCHORS, find
-from history.facts_model import StepList
-from history.source import KernelSource
+from history.results import StepList
+from history.tree import extract
+from history.tree.anchors import ANCHORS, find
+from history.tree.extract import ARCH_FILES, KVM_HOST, KVM_MAIN, S390, X86
+from history.tree.source import KernelSource
 
 Kernel = tuple[str, KernelSource]
 
@@ -21,7 +22,7 @@ def _lines(listing: StepList, *names: str) -> list[int]:
 def test_destroy_vm_order_and_lines(kernel: Kernel) -> None:
     """F2.6 / F1.3: kvm_arch_destroy_vm() then kvm_destroy_devices(), at the cited lines."""
     release, src = kernel
-    listing = sf.steps(src, sf.KVM_MAIN, "kvm_destroy_vm")
+    listing = extract.steps(src, KVM_MAIN, "kvm_destroy_vm")
     assert listing is not None and listing.rev == src.rev
     span, arch_dev = {"6.1": ((1298, 1349), [1336, 1337]),
                       "6.12": ((1308, 1368), [1353, 1354])}[release]
@@ -34,14 +35,14 @@ def test_destroy_vm_order_and_lines(kernel: Kernel) -> None:
              "kvm_arch_destroy_vm", "kvm_destroy_devices", "kvm_free_memslots",
              "cleanup_srcu_struct", "kvm_arch_free_vm", "mmdrop"]
     assert _ordered(names, *major)
-    destroy_devices = sf.function_line(src, sf.KVM_MAIN, "kvm_destroy_devices")
+    destroy_devices = extract.function_line(src, KVM_MAIN, "kvm_destroy_devices")
     assert destroy_devices == {"6.1": 1283, "6.12": 1287}[release]
 
 
 def test_destroy_vm_conditions_and_era_steps(tree: Kernel) -> None:
     """F2.5 / F2.6: #if branches of the MMU-notifier block, module_put and the renames."""
     release, src = tree
-    listing = sf.steps(src, sf.KVM_MAIN, "kvm_destroy_vm")
+    listing = extract.steps(src, KVM_MAIN, "kvm_destroy_vm")
     assert listing is not None
     unregister, flush = listing.find("mmu_notifier_unregister"), listing.find("kvm_flush_shadow_all")
     assert unregister is not None and flush is not None
@@ -65,9 +66,9 @@ def test_destroy_vm_conditions_and_era_steps(tree: Kernel) -> None:
 def test_pre_destroy_hook(tree: Kernel) -> None:
     """F2.4: a weak generic kvm_arch_pre_destroy_vm() and the call; x86 implements it."""
     release, src = tree
-    assert sf.function_line(src, sf.KVM_MAIN, "kvm_arch_pre_destroy_vm") == \
+    assert extract.function_line(src, KVM_MAIN, "kvm_arch_pre_destroy_vm") == \
         {"6.1": 1132, "6.12": 1130}[release]
-    assert sf.function_line(src, sf.X86, "kvm_arch_pre_destroy_vm") == \
+    assert extract.function_line(src, X86, "kvm_arch_pre_destroy_vm") == \
         {"6.1": 12698, "6.12": 12133}[release]
 
 
@@ -98,7 +99,7 @@ def test_comment_anchors(tree: Kernel) -> None:
 def test_stale_device_refcount_declarations(tree: Kernel) -> None:
     """F1.4: kvm_device_get/put declared in 6.1 kvm_host.h:2159-2160, gone in 6.12."""
     release, src = tree
-    cfile = src.cfile(sf.KVM_HOST)
+    cfile = src.cfile(KVM_HOST)
     assert cfile is not None
     lines = [*cfile.identifier_lines("kvm_device_get"), *cfile.identifier_lines("kvm_device_put")]
     assert lines == ([2159, 2160] if release == "6.1" else [])
@@ -106,7 +107,7 @@ def test_stale_device_refcount_declarations(tree: Kernel) -> None:
 
 
 def _names(src: KernelSource, path: str, fn: str) -> tuple[str, ...]:
-    listing = sf.steps(src, path, fn)
+    listing = extract.steps(src, path, fn)
     assert listing is not None, (path, fn)
     return listing.names
 
@@ -119,7 +120,7 @@ def _ordered(names: tuple[str, ...], *wanted: str) -> bool:
 def test_x86_teardown(tree: Kernel) -> None:
     """F4.1 / F2.8: 6.1 frees PIC and IOAPIC before vCPUs; 6.12 (17bcd7144263) after."""
     release, src = tree
-    names = _names(src, sf.X86, "kvm_arch_destroy_vm")
+    names = _names(src, X86, "kvm_arch_destroy_vm")
     if release == "6.1":
         assert _ordered(names, "kvm_unload_vcpu_mmus", "kvm_pic_destroy", "kvm_ioapic_destroy",
                         "kvm_destroy_vcpus", "kvm_mmu_uninit_vm", "kvm_page_track_cleanup",
@@ -133,8 +134,8 @@ def test_x86_teardown(tree: Kernel) -> None:
 def test_powerpc_teardown(tree: Kernel) -> None:
     """F4.3 / F4.4: vCPUs first, then core destroy; vCPU destroy disconnects the MPIC."""
     _, src = tree
-    powerpc = sf.ARCH_FILES["powerpc"]
-    listing = sf.steps(src, powerpc, "kvm_arch_destroy_vm")
+    powerpc = ARCH_FILES["powerpc"]
+    listing = extract.steps(src, powerpc, "kvm_arch_destroy_vm")
     assert listing is not None
     kick = listing.find("kick_all_cpus_sync")
     assert kick is not None and kick.condition == "CONFIG_KVM_XICS"
@@ -143,13 +144,13 @@ def test_powerpc_teardown(tree: Kernel) -> None:
     assert _ordered(vcpu, "hrtimer_cancel", "kvmppc_mpic_disconnect_vcpu",
                     "kvmppc_xics_free_icp", "kvmppc_xive_native_cleanup_vcpu",
                     "kvmppc_core_vcpu_free", "kvmppc_subarch_vcpu_uninit")
-    assert sf.steps(src, powerpc, "kvm_arch_vcpu_free") is None  # gone since 5.x
+    assert extract.steps(src, powerpc, "kvm_arch_vcpu_free") is None  # gone since 5.x
 
 
 def test_arm64_teardown(tree: Kernel) -> None:
     """F4.8: vgic torn down before vCPUs in both trees."""
     release, src = tree
-    names = _names(src, sf.ARCH_FILES["arm64"], "kvm_arch_destroy_vm")
+    names = _names(src, ARCH_FILES["arm64"], "kvm_arch_destroy_vm")
     assert _ordered(names, "bitmap_free", "free_cpumask_var", "kvm_vgic_destroy",
                     "kvm_destroy_vcpus", "kvm_unshare_hyp")
     if release == "6.12":
@@ -161,7 +162,7 @@ def test_arm64_teardown(tree: Kernel) -> None:
 def test_s390_teardown(tree: Kernel) -> None:
     """F4.11: vCPUs, SCA, GISA, PV config, notifier, sie_page2, gmap, adapters, float IRQs."""
     release, src = tree
-    listing = sf.steps(src, sf.S390, "kvm_arch_destroy_vm")
+    listing = extract.steps(src, S390, "kvm_arch_destroy_vm")
     assert listing is not None and listing.start == {"6.1": 3293, "6.12": 3459}[release]
     pv = "kvm_s390_pv_deinit_vm" if release == "6.1" else "kvm_s390_pv_deinit_cleanup_all"
     assert _ordered(listing.names, "kvm_destroy_vcpus", "sca_dispose", "kvm_s390_gisa_destroy",
@@ -170,30 +171,30 @@ def test_s390_teardown(tree: Kernel) -> None:
                     "kvm_s390_vsie_destroy")
     free = listing.find("free_page")
     assert free is not None and "sie_page2" in free.args[0]
-    gisa = sf.function_line(src, "arch/s390/kvm/interrupt.c", "kvm_s390_gisa_destroy")
+    gisa = extract.function_line(src, "arch/s390/kvm/interrupt.c", "kvm_s390_gisa_destroy")
     assert gisa == {"6.1": 3194, "6.12": 3205}[release]  # F7.7
 
 
 def test_riscv_loongarch_mips_teardown(tree: Kernel) -> None:
     """F4.14-F4.16."""
     release, src = tree
-    riscv = _names(src, sf.ARCH_FILES["riscv"], "kvm_arch_destroy_vm")
-    mips = _names(src, sf.ARCH_FILES["mips"], "kvm_arch_destroy_vm")
+    riscv = _names(src, ARCH_FILES["riscv"], "kvm_arch_destroy_vm")
+    mips = _names(src, ARCH_FILES["mips"], "kvm_arch_destroy_vm")
     assert mips == ("kvm_destroy_vcpus", "kvm_mips_free_gpa_pt")
     if release == "6.1":
         assert riscv == ("kvm_destroy_vcpus",)
-        assert not src.exists(sf.ARCH_FILES["loongarch"])
+        assert not src.exists(ARCH_FILES["loongarch"])
     else:
         assert riscv == ("kvm_destroy_vcpus", "kvm_riscv_aia_destroy_vm")
-        assert _names(src, sf.ARCH_FILES["loongarch"], "kvm_arch_destroy_vm")[0] == \
+        assert _names(src, ARCH_FILES["loongarch"], "kvm_arch_destroy_vm")[0] == \
             "kvm_destroy_vcpus"
 
 
 def test_device_fd_pins_the_vm(tree: Kernel) -> None:
     """F3.7: kvm_get_kvm() before anon_inode_getfd(); kvm_device_release() ends with a put."""
     release, src = tree
-    create = sf.steps(src, sf.KVM_MAIN, "kvm_ioctl_create_device")
-    release_fn = sf.steps(src, sf.KVM_MAIN, "kvm_device_release")
+    create = extract.steps(src, KVM_MAIN, "kvm_ioctl_create_device")
+    release_fn = extract.steps(src, KVM_MAIN, "kvm_device_release")
     assert create is not None and release_fn is not None
     get = create.find("kvm_get_kvm")
     assert get is not None and get.line == {"6.1": 4479, "6.12": 4883}[release]

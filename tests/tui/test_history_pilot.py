@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from history.repo import KernelRepo
+from history.git.repo import KernelRepo
 from workbench.app import make_app
 from workbench.messages import CommitsLoaded
 from workbench.scenes import settle
@@ -85,7 +85,7 @@ async def test_blame_then_blame_parent_then_back(kernel_like: Path) -> None:
 
 async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ignore[no-untyped-def]
     """A long log arrives in batches and stops ahead of the cursor (git waits on its pipe)."""
-    import history.queries  # noqa: F401
+    import history.git.queries  # noqa: F401
     from workbench.screens import history as screen_module
 
     path = make_repo("""
@@ -127,14 +127,14 @@ async def test_show_trace_of_a_call_chain_traces_the_callee(kernel_like: Path) -
 async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_path: Path,
                                                       monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """git hangs while tracing (a fake git that sleeps); `z` kills it and the pane says so."""
-    import history.git
+    import history.git.runner
     from tests.conftest import HUNG, hung_git, running
 
     app = make_app(KernelRepo.open(kernel_like))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         before = set(running(HUNG))
-        monkeypatch.setattr(history.git, "_git_binary", str(hung_git(tmp_path / "bin")))
+        monkeypatch.setattr(history.git.runner, "_git_binary", str(hung_git(tmp_path / "bin")))
         await pilot.press("t")
         for _ in range(500):
             if set(running(HUNG)) - before:
@@ -151,7 +151,7 @@ async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_pa
 async def test_a_worker_that_dies_says_so_instead_of_loading_forever(
         kernel_like: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A bug in a parser (not a HistoryError) ends in a visible message, not 'tracing…'."""
-    from history import queries
+    from history.git import queries
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("not enough values to unpack")

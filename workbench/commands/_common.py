@@ -6,15 +6,24 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from history.repo import KernelRepo
+from history.git.repo import KernelRepo
 
 if TYPE_CHECKING:
-    from history.source import KernelSource
+    from history.tree.source import KernelSource
 
 
 def open_repo(args: argparse.Namespace) -> KernelRepo:
     """The tree named by ``--repo`` / ``$KVM_WORKBENCH_REPO``, else the demo history."""
-    return KernelRepo.open(args.repo)
+    return repo_or_demo(args.repo)
+
+
+def repo_or_demo(path: str | None) -> KernelRepo:
+    """The repository at ``path``, or the embedded demo history when there is none."""
+    if path is None:
+        from history.demo import open_demo
+
+        return open_demo()
+    return KernelRepo.open(path)
 
 
 def print_json(data: Any) -> None:
@@ -31,6 +40,8 @@ def commit_line(sha: str, date: str, author: str, subject: str) -> str:
 
 def open_kernel(args: argparse.Namespace) -> KernelSource:
     """The kernel source named by ``--repo``/``--rev``: a git commit, a plain tree or the demo."""
-    from history.source import open_source
+    from history.tree.source import open_source
 
+    if args.repo is None:
+        return open_source(None, args.rev, repo=repo_or_demo(None))
     return open_source(args.repo, args.rev)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from history import queries
+from history.git import queries
 from workbench.cli import add_repo_options, bounded_int
 from workbench.commands._common import open_repo, print_json
 from workbench.errors import UsageError

@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from history.census import census
+    from history.tree.census import census
 
     src = open_kernel(args)
     result = census(src)

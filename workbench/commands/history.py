@@ -6,8 +6,8 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from history import queries
-from history.model import Commit
+from history.git import queries
+from history.results import Commit
 from workbench.cli import add_repo_options, bounded_int
 from workbench.commands._common import commit_line, open_repo
 from workbench.errors import UsageError

@@ -26,7 +26,7 @@ def _expected(value: bool | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from history.detect import detect
+    from history.tree.detect import detect
     from workbench.treeprofile import compare_with_eras
 
     src = open_kernel(args)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from history.facts_model import Step
-from history.landmarks import RFC_MESSAGE_ID
+from history.git.landmarks import RFC_MESSAGE_ID
+from history.results import Step
 from workbench.cli import add_repo_options
 from workbench.commands._common import open_kernel, print_json
 
@@ -33,7 +33,7 @@ def _cell(step: Step | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from history.rfc import apply_rfc
+    from history.tree.rfc import apply_rfc
 
     src = open_kernel(args)
     result = apply_rfc(src)

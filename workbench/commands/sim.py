@@ -148,8 +148,8 @@ def _era_and_features(args: argparse.Namespace,
         return args.era or "6.12", _features(args.feature), None
     if args.era is not None:
         raise SimError("--repo takes its release from the tree: do not combine it with --era")
-    from history.detect import detect
-    from history.source import open_source
+    from history.tree.detect import detect
+    from history.tree.source import open_source
     from workbench.treeprofile import compare_with_eras
 
     comparison = compare_with_eras(detect(open_source(args.repo, args.rev)))

@@ -28,10 +28,10 @@ def check_terminal(size: tuple[int, int]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from history.repo import KernelRepo
     from workbench.app import make_app
+    from workbench.commands._common import open_repo
 
     check_terminal(tuple(shutil.get_terminal_size((MIN_SIZE[0], MIN_SIZE[1]))))  # type: ignore[arg-type]
-    repo = KernelRepo.open(args.repo)  # bad input fails here, before the screen opens
+    repo = open_repo(args)  # bad input fails here, before the screen opens
     make_app(repo=repo, rev=args.rev).run()
     return 0

@@ -23,10 +23,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 if TYPE_CHECKING:  # secondary panes import their widgets when first mounted
     from textual.widgets import DataTable, OptionList
 
-from history import queries
 from history.errors import HistoryError
-from history.model import Blame, CommitDetail, FunctionTrace, ResolvedLandmark
-from history.repo import KernelRepo
+from history.git import queries
+from history.git.repo import KernelRepo
+from history.results import Blame, CommitDetail, FunctionTrace, ResolvedLandmark
 from workbench.messages import (
     BlameLoaded,
     CommitsLoaded,
@@ -465,7 +465,7 @@ class HistoryScreen(Screen[None]):
 
     def action_stop_loading(self) -> None:
         """Stop everything git is doing for this screen (``z``), a hung git included."""
-        from history.git import stop_all
+        from history.git.runner import stop_all
 
         for worker in self.workers:
             worker.cancel()

@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from history.model import Commit
+from history.results import Commit
 from workbench.output import escape_controls
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from history.errors import HistoryError
-from history.git import Git, check_path, check_revision, printable
-from history.model import RepoInfo
-from history.preflight import check_repository, find_git_dir
+from history.git.preflight import check_repository, find_git_dir
+from history.git.runner import FILE_CAP, Git, check_path, check_revision, printable
+from history.results import RepoInfo
 
 T = TypeVar("T")
 
@@ -50,13 +50,11 @@ class KernelRepo:
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None) -> KernelRepo:
-        """Open ``path`` (a git work tree or bare repo), or the demo history when None.
+    def open(cls, path: str | os.PathLike[str]) -> KernelRepo:
+        """Open ``path`` (a git work tree or bare repo; the demo is ``history.demo.open_demo``).
 
-        The repository is found and checked without running git (history.preflight); git
+        The repository is found and checked without running git (history.git.preflight); git
         then reads it with its git directory named and an empty work tree."""
-        if path is None:
-            return cls._demo()
         resolved = expand(path)
         try:
             if not resolved.exists():
@@ -68,31 +66,18 @@ class KernelRepo:
                 raise HistoryError(printable(
                     f"{resolved} is a plain source tree (no git): history, trace and blame"
                     f" need a git clone"))
-            return cls._checked(resolved.resolve())
+            return cls.checked(resolved.resolve())
         except OSError as error:
             raise HistoryError(printable(f"{path}: {error.strerror or error}")) from None
 
     @classmethod
-    def _demo(cls) -> KernelRepo:
-        """The demo history; a cache whose head is not the one its build recorded is rebuilt."""
-        from history.demo import ensure_demo, stamped_head
-
-        target = ensure_demo()
-        try:
-            repo = cls._checked(target, demo=True)
-            if repo._cache.get(("head",)) == stamped_head(target):
-                return repo
-        except HistoryError:
-            pass
-        return cls._checked(ensure_demo(rebuild=True), demo=True)
-
-    @classmethod
-    def _checked(cls, top: Path, *, demo: bool = False) -> KernelRepo:
+    def checked(cls, top: Path, *, demo: bool = False) -> KernelRepo:
+        """Open the repository at ``top`` (resolved, known to exist)."""
         gitdir, worktree = find_git_dir(top)
         shown = worktree or gitdir
-        facts = check_repository(gitdir, shown)
+        shape = check_repository(gitdir, shown)
         repo = cls(shown, demo=demo, gitdir=gitdir)
-        repo._cache[("partial",)] = facts.partial
+        repo._cache[("partial",)] = shape.partial
         # One git process answers both questions (launch cost matters on big repos).
         out = repo.git.run(["rev-parse", "--is-shallow-repository", "--verify", "-q",
                             "HEAD^{commit}"], ok=(0, 1)).decode().split()
@@ -116,6 +101,11 @@ class KernelRepo:
         return f"{self.path}: HEAD commit {sha[:12]} cannot be read: {cause}"
 
     # -- revisions and files -----------------------------------------------------------------
+    @property
+    def head(self) -> str:
+        """HEAD's commit hash as read when the repository was opened."""
+        return str(self._cache.get(("head",), ""))
+
     @property
     def shallow(self) -> bool:
         return self.cached(("shallow",), lambda: self.git.text(
@@ -146,8 +136,6 @@ class KernelRepo:
         check_path(path)
 
         def read() -> bytes:
-            from history.source import FILE_CAP
-
             try:
                 out, error = self.git.run_noting_errors(["cat-file", "--batch"],
                                                         input=os.fsencode(f"{rev}:{path}\n"),

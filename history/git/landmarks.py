@@ -8,25 +8,7 @@ history by the ``Upstream:`` trailer of the demo commit that models it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class Landmark:
-    """One upstream commit the review cares about."""
-
-    key: str
-    """Stable id users type (``kvm-workbench landmarks``, ``:landmark`` in the TUI)."""
-    upstream: str
-    """Upstream hash as printed by a primary source (12 or 40 hex digits)."""
-    subject: str
-    version: str
-    """First release carrying it, e.g. ``v6.2``."""
-    fact: str
-    """Fact id in kernel-facts.md."""
-    why: str
-    """One line: why a reviewer of the RFC cares."""
-
+from history.results import Landmark
 
 LANDMARKS: tuple[Landmark, ...] = (
     Landmark("device-api", "852b6d57dc7fa378019786fa84727036e56839ea",

@@ -1,8 +1,9 @@
 """Provides ``KernelSource``: the files of one kernel revision, from a git repo or a plain tree.
 
-Why one type for both: every source fact (detectors, census, the RFC patch) only needs "the
-bytes of path P at this revision" and "which .c files under these directories mention X". A
-git clone answers from blobs through the read-only chokepoint (``history/git.py``: one
+Why one type for both: every answer read from source (detectors, census, the RFC patch) only
+needs "the bytes of path P at this revision" and "which .c files under these directories
+mention X". A
+git clone answers from blobs through the read-only chokepoint (``history/git/runner.py``: one
 ``cat-file --batch`` and one ``git grep`` per batch, never the work tree); an extracted
 ``linux-source-6.12`` directory answers from the file system, and its revision is the label
 ``tree``. Everything read and parsed is cached on the source object, and ``open_source``
@@ -20,10 +21,10 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from history.cfacts import CFile, Unreadable
+from history.c.syntax import CFile, Unreadable
 from history.errors import HistoryError
-from history.git import check_path, printable
-from history.repo import KernelRepo, expand
+from history.git.repo import KernelRepo, expand
+from history.git.runner import FILE_CAP, check_path, printable
 
 T = TypeVar("T")
 
@@ -31,8 +32,6 @@ T = TypeVar("T")
 MARKER = "virt/kvm/kvm_main.c"
 #: Label used as the revision of a plain directory.
 TREE_REV = "tree"
-#: The largest source file the workbench reads (kernel .c files it reads are far below 1 MB).
-FILE_CAP = 16 << 20
 
 
 def read_regular(root: Path, path: str) -> bytes | None:
@@ -291,7 +290,8 @@ def is_plain_tree(path: Path) -> bool:
 
 def open_source(path: str | os.PathLike[str] | None, rev: str | None = None,
                 *, repo: KernelRepo | None = None) -> KernelSource:
-    """The kernel at ``path`` (git clone, bare repo or plain source dir; None: the demo).
+    """The kernel at ``path`` (git clone, bare repo or plain source dir), or in ``repo``
+    when it is already open (the demo: ``history.demo.open_demo()``).
 
     A plain directory has no revisions: ``rev`` must be None there. Either way the tree must
     contain ``virt/kvm/kvm_main.c``, else a one-line HistoryError says it is no kernel tree.
@@ -310,13 +310,19 @@ def open_source(path: str | os.PathLike[str] | None, rev: str | None = None,
             source = _remember(("dir", str(root), _stamp(root)), lambda: DirSource(root))
             source.read(MARKER)
             return source
-    try:
-        kernel = repo if repo is not None else KernelRepo.open(path)
-    except HistoryError as error:
-        if str(error).endswith(": not a git repository"):
-            raise HistoryError(printable(f"{expand(str(path))}: neither a git repository nor"
-                                         f" a kernel source tree (no {MARKER})")) from None
-        raise
+    if repo is not None:
+        kernel = repo
+    elif path is None:
+        raise ValueError("open_source needs a path or an open repository")
+    else:
+        try:
+            kernel = KernelRepo.open(path)
+        except HistoryError as error:
+            if str(error).endswith(": not a git repository"):
+                raise HistoryError(printable(f"{expand(str(path))}: neither a git repository"
+                                             f" nor a kernel source tree (no {MARKER})")
+                                   ) from None
+            raise
     sha = kernel.resolve(rev)
     source = _remember(("git", str(kernel.path), sha), lambda: GitSource(kernel, sha))
     if not source.exists(MARKER):

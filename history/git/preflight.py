@@ -51,7 +51,7 @@ def _kind(mode: int) -> str:
 
 
 def _refuse(repo: Path, rel: str, why: str) -> HistoryError:
-    from history.git import printable
+    from history.git.runner import printable
 
     return HistoryError(printable(f"{repo}: {rel} is {why}: refusing to read this repository"))
 
@@ -118,14 +118,14 @@ def _looks_bare(path: Path) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class RepoFacts:
+class RepoShape:
     """What the check learned on the way."""
 
     partial: bool
     """A partial clone (extensions.partialClone or a promisor remote)."""
 
 
-def check_repository(gitdir: Path, shown: Path) -> RepoFacts:
+def check_repository(gitdir: Path, shown: Path) -> RepoShape:
     """Refuse (one HistoryError line naming ``shown``) a git directory git could hang or
     exhaust memory on; see the module docstring."""
     dirs = [gitdir]
@@ -144,7 +144,7 @@ def check_repository(gitdir: Path, shown: Path) -> RepoFacts:
         partial |= _check_includes(shown, base / "config.worktree", "config.worktree", 0)
         _check_tree(shown, base, "refs")
         _check_tree(shown, base, "objects")
-    return RepoFacts(partial=partial)
+    return RepoShape(partial=partial)
 
 
 def _check_tree(shown: Path, base: Path, rel: str) -> None:
@@ -180,7 +180,7 @@ def _check_includes(shown: Path, config: Path, rel: str, depth: int) -> bool:
         return False
     if depth > _INCLUDE_DEPTH:
         raise _refuse(shown, rel, f"an include chain deeper than {_INCLUDE_DEPTH}")
-    from history.git import Git
+    from history.git.runner import Git
 
     try:
         out = Git(Path("/")).run(["config", "--file", str(config), "--no-includes", "-z",

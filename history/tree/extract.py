@@ -1,15 +1,15 @@
-"""Provides source facts with evidence: step lists, comments, ops tables, the tree's version.
+"""Provides what a kernel tree says, with evidence: step lists, comments, ops tables, version.
 
-These wrap ``cfacts.CFile`` answers (lines in one file) into ``facts_model`` results that
-carry path and revision, so the detectors, the census and the RFC report all cite the same
-way. Where the kernel keeps a function (which file) is data here, checked against the tree.
+These wrap ``history.c.syntax.CFile`` answers (lines in one file) into ``history.results``
+types that carry path and revision, so the detectors, the census and the RFC report all cite
+the same way. Where the kernel keeps a function (which file) is data here, checked against the tree.
 """
 
 from __future__ import annotations
 
-from history.cfacts import Comment
-from history.facts_model import DeviceType, Evidence, Step, StepList, TreeVersion
-from history.source import KernelSource
+from history.c.syntax import Comment
+from history.results import DeviceType, Evidence, Step, StepList, TreeVersion
+from history.tree.source import KernelSource
 
 KVM_MAIN = "virt/kvm/kvm_main.c"
 KVM_HOST = "include/linux/kvm_host.h"

@@ -1,18 +1,210 @@
-"""Provides the results of reading kernel source: frozen dataclasses with file, line and rev.
+"""Provides every result type of history/: frozen dataclasses, never GitPython objects.
 
-Every answer names where it comes from (``Evidence``: path, line, revision), so the CLI, the
-TUI and a mailing-list reply can cite it. ``rev`` is a full commit hash for a git tree and
-``tree`` for a plain source directory. ``to_json`` gives the ``--json`` shape.
+Two families: what git says about history (commits, traces, blame, landmarks) and what a
+kernel tree says when it is read (step lists, detections, census, the RFC applied). Every
+source answer names where it comes from (``Evidence``: path, line, revision) so the CLI, the
+TUI and a mailing-list reply can cite it; ``rev`` is a full commit hash for a git tree and
+``tree`` for a plain source directory. The CLI serialises these with ``to_json`` and the TUI
+displays them; nothing is computed twice. Dates are kept as ISO 8601 strings with their
+offset, exactly as git printed them, so every screen and snapshot shows the same text.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PRESENT, ABSENT, UNKNOWN = "present", "absent", "unknown"
 
 
+@dataclass(frozen=True, slots=True)
+class Landmark:
+    """One upstream commit the review cares about."""
+
+    key: str
+    """Stable id users type (``kvm-workbench landmarks``, ``:landmark`` in the TUI)."""
+    upstream: str
+    """Upstream hash as printed by a primary source (12 or 40 hex digits)."""
+    subject: str
+    version: str
+    """First release carrying it, e.g. ``v6.2``."""
+    fact: str
+    """Fact id in kernel-facts.md."""
+    why: str
+    """One line: why a reviewer of the RFC cares."""
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One line of a log: enough to list it, not its diff."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: str
+    """Author date, ISO 8601 strict, e.g. ``2013-04-12T12:00:00+00:00``."""
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:12]
+
+    @property
+    def day(self) -> str:
+        return self.date[:10]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["parents"] = list(self.parents)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class CommitDetail:
+    """A commit with its message and patch (the patch may be cut at ``limit`` lines)."""
+
+    commit: Commit
+    body: str
+    trailers: tuple[tuple[str, str], ...]
+    files: tuple[str, ...]
+    patch: str
+    truncated: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.commit.to_json(),
+            "body": self.body,
+            "trailers": [list(t) for t in self.trailers],
+            "files": list(self.files),
+            "patch": self.patch,
+            "truncated": self.truncated,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRange:
+    """Where a C function is defined at one revision, found with tree-sitter-c."""
+
+    rev: str
+    path: str
+    name: str
+    start: int
+    """First line (1-based) of the definition."""
+    end: int
+    """Last line (1-based, inclusive)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """One commit of a function's history with the hunk that touched it."""
+
+    commit: Commit
+    patch: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.commit.to_json(), "patch": self.patch}
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionTrace:
+    """``git log -L`` of an exact tree-sitter range."""
+
+    range: FunctionRange
+    entries: tuple[TraceEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"range": self.range.to_json(), "commits": [e.to_json() for e in self.entries]}
+
+
+@dataclass(frozen=True, slots=True)
+class BlameLine:
+    """One line of blame: who last changed it, and where it was in that commit."""
+
+    line: int
+    orig_line: int
+    sha: str
+    author: str
+    date: str
+    summary: str
+    text: str
+    orig_path: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Blame:
+    """Blame of a line range at a revision."""
+
+    rev: str
+    path: str
+    start: int
+    end: int
+    lines: tuple[BlameLine, ...]
+    function: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rev": self.rev,
+            "path": self.path,
+            "start": self.start,
+            "end": self.end,
+            "function": self.function,
+            "lines": [line.to_json() for line in self.lines],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLandmark:
+    """A landmark looked up in one tree: present with its commit, or absent (never dropped)."""
+
+    landmark: Landmark
+    sha: str | None
+    date: str | None = None
+    how: str = ""
+    """``hash`` (real tree), ``trailer`` (demo) or ``absent``."""
+
+    @property
+    def present(self) -> bool:
+        return self.sha is not None
+
+    @property
+    def key(self) -> str:
+        return self.landmark.key
+
+    @property
+    def subject(self) -> str:
+        return self.landmark.subject
+
+    @property
+    def version(self) -> str:
+        return self.landmark.version
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self.landmark), "sha": self.sha, "date": self.date, "how": self.how,
+                "present": self.present}
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    """What was opened: path, HEAD, whether it is the demo or a shallow clone."""
+
+    path: str
+    head: str
+    demo: bool
+    shallow: bool
+    extras: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- reading a kernel tree ----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
     """Which tree was read: ``git`` (a commit) or ``dir`` (a plain source tree)."""
@@ -89,10 +281,10 @@ class StepList:
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """One era feature (or fact check) as the tree shows it: present / absent / unknown."""
+    """One era feature (or source check) as the tree shows it: present / absent / unknown."""
 
     feature: str
-    """Feature name of the model's era table (``sim/eras.py``), or ``""`` for a fact check."""
+    """Feature name of the model's era table (``sim/eras.py``), or ``""`` for a source check."""
     fact: str
     """Fact id in kernel-facts.md."""
     title: str
@@ -131,7 +323,7 @@ class TreeVersion:
 
 @dataclass(frozen=True, slots=True)
 class DetectedProfile:
-    """What a tree shows of every era feature, plus the comment and fact checks."""
+    """What a tree shows of every era feature, plus the comment and source checks."""
 
     source: SourceInfo
     version: TreeVersion | None

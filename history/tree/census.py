@@ -2,9 +2,9 @@
 ``kvm_arch_destroy_vm()`` still points at when a destroy-style device is freed.
 
 This is Halil Pasic's question (kernel-facts F0.4, table §4.6) answered from code. The
-derivation, all with tree-sitter facts and their lines:
+derivation, all read with tree-sitter and cited by line:
 
-1. *Device kinds* are the ``struct kvm_device_ops`` initializers (srcfacts.device_types):
+1. *Device kinds* are the ``struct kvm_device_ops`` initializers (extract.device_types):
    ``.release`` set means freed at fd close (never reaches kvm_destroy_devices(), F3.7);
    else ``.destroy`` means freed by kvm_destroy_devices().
 2. *Holders*: in the device's file, every function taking a ``struct kvm_device *`` stores
@@ -22,8 +22,7 @@ of this shape, and the verdict says so.
 
 from __future__ import annotations
 
-from history import srcfacts as sf
-from history.facts_model import (
+from history.results import (
     ArchCensus,
     Census,
     DanglingUse,
@@ -33,9 +32,11 @@ from history.facts_model import (
     SourceInfo,
     StepList,
 )
-from history.source import KernelSource
+from history.tree import extract
+from history.tree.extract import ARCH_FILES, KVM_MAIN, VCPU_FILES
+from history.tree.source import KernelSource
 
-ARCHES = tuple(sf.ARCH_FILES)
+ARCHES = tuple(ARCH_FILES)
 
 
 def _normalise(left: str, device: str) -> str:
@@ -72,7 +73,7 @@ def holders(src: KernelSource, device: DeviceType) -> tuple[Holder, ...]:
             if a.right not in aliases or a.left.isidentifier() or inside:
                 continue  # not the device, a local, or a store into the device itself
             found.setdefault(target, Holder(device.symbol, target,
-                                            sf.evidence(src, path, a.line, f"in {name}()"),
+                                            extract.evidence(src, path, a.line, f"in {name}()"),
                                             False))
     return tuple(Holder(h.device, h.field, h.stored, h.field in cleared)
                  for h in found.values())
@@ -81,13 +82,13 @@ def holders(src: KernelSource, device: DeviceType) -> tuple[Holder, ...]:
 def _freed(src: KernelSource, device: DeviceType) -> Evidence:
     """Where ``.destroy`` frees memory (its first kfree), else its definition."""
     path = device.evidence.path
-    listing = sf.steps(src, path, device.destroy)
+    listing = extract.steps(src, path, device.destroy)
     if listing is not None:
         free = [s for s in listing.steps if s.name in ("kfree", "kvfree", "vfree")]
         if free:
-            return sf.evidence(src, path, free[0].line,
+            return extract.evidence(src, path, free[0].line,
                                f"{device.destroy}() frees {', '.join(s.args[0] for s in free)}")
-        return sf.evidence(src, path, listing.start, f"{device.destroy}()")
+        return extract.evidence(src, path, listing.start, f"{device.destroy}()")
     return device.evidence
 
 
@@ -97,13 +98,13 @@ def _uses(src: KernelSource, listing: StepList, holder: Holder, device: DeviceTy
     path = device.evidence.path
     for step in listing.steps:
         if any(arg == holder.field or arg.startswith(holder.field + "->") for arg in step.args):
-            line = sf.function_line(src, path, step.name)
+            line = extract.function_line(src, path, step.name)
             uses.append(DanglingUse(
                 device=device.symbol, holder=holder.field,
-                used=sf.evidence(src, listing.path, step.line,
+                used=extract.evidence(src, listing.path, step.line,
                                  f"{listing.function}() passes {holder.field} to {step.name}()"),
                 callee=step.name,
-                callee_def=None if line is None else sf.evidence(src, path, line, step.name),
+                callee_def=None if line is None else extract.evidence(src, path, line, step.name),
                 freed=_freed(src, device)))
     return uses
 
@@ -114,11 +115,11 @@ def vcpu_chain(src: KernelSource) -> tuple[Evidence, ...]:
     chain = []
     for caller, callee in (("kvm_destroy_vcpus", "kvm_vcpu_destroy"),
                            ("kvm_vcpu_destroy", "kvm_arch_vcpu_destroy")):
-        listing = sf.steps(src, sf.KVM_MAIN, caller)
+        listing = extract.steps(src, KVM_MAIN, caller)
         step = listing.find(callee) if listing is not None else None
         if step is None:
             return ()
-        chain.append(sf.evidence(src, sf.KVM_MAIN, step.line, f"{caller}() calls {callee}()"))
+        chain.append(extract.evidence(src, KVM_MAIN, step.line, f"{caller}() calls {callee}()"))
     return tuple(chain)
 
 
@@ -130,7 +131,7 @@ def _vfio_arches(src: KernelSource) -> tuple[Evidence, ...]:
         data = src.read_optional(path)
         for number, line in enumerate((data or b"").decode("utf-8", "replace").splitlines(), 1):
             if line.split() == ["select", "KVM_VFIO"]:
-                found.append(sf.evidence(src, path, number, arch))
+                found.append(extract.evidence(src, path, number, arch))
                 break
     return tuple(found)
 
@@ -152,13 +153,13 @@ def _verdict(arch: str, destroy_style: list[DeviceType], dangling: list[Dangling
 
 def census_arch(src: KernelSource, arch: str, devices: tuple[DeviceType, ...],
                 chain: tuple[Evidence, ...]) -> ArchCensus | None:
-    path = sf.ARCH_FILES[arch]
+    path = ARCH_FILES[arch]
     if not src.exists(path):
         return None
-    vcpu_path = sf.VCPU_FILES.get(arch, path)
-    destroy_vm = sf.steps(src, path, "kvm_arch_destroy_vm")
-    vcpu_destroy = sf.steps(src, vcpu_path, "kvm_arch_vcpu_destroy")
-    vcpu_free = sf.steps(src, vcpu_path, "kvm_arch_vcpu_free")
+    vcpu_path = VCPU_FILES.get(arch, path)
+    destroy_vm = extract.steps(src, path, "kvm_arch_destroy_vm")
+    vcpu_destroy = extract.steps(src, vcpu_path, "kvm_arch_vcpu_destroy")
+    vcpu_free = extract.steps(src, vcpu_path, "kvm_arch_vcpu_free")
     runs_vcpus = destroy_vm is not None and destroy_vm.find("kvm_destroy_vcpus") is not None
     path_lists = [s for s in (destroy_vm, vcpu_destroy if runs_vcpus and chain else None,
                               vcpu_free) if s is not None]
@@ -181,9 +182,9 @@ def census(src: KernelSource) -> Census:
     """Every kvm_device kind per architecture with the teardown evidence for the RFC swap."""
 
     def compute() -> Census:
-        src.prefetch([sf.KVM_MAIN, *sf.ARCH_FILES.values(), *sf.VCPU_FILES.values(),
+        src.prefetch([KVM_MAIN, *ARCH_FILES.values(), *VCPU_FILES.values(),
                       *(f"arch/{a}/kvm/Kconfig" for a in ARCHES)])
-        types = sf.device_types(src)
+        types = extract.device_types(src)
         vfio = _vfio_arches(src)
         vfio_names = {e.note for e in vfio}
         generic = tuple(d for d in types if d.arch == "generic")

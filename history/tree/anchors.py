@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from history import srcfacts as sf
-from history.cfacts import Comment
-from history.facts_model import ABSENT, PRESENT, UNKNOWN, Detection, Evidence
-from history.source import KernelSource
+from history.c.syntax import Comment
+from history.results import ABSENT, PRESENT, UNKNOWN, Detection, Evidence
+from history.tree import extract
+from history.tree.extract import KVM_HOST, KVM_MAIN, MPIC, PV, S390, VFIO_H, X86
+from history.tree.source import KernelSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,33 +32,33 @@ class Anchor:
 
 
 ANCHORS: tuple[Anchor, ...] = (
-    Anchor("destroy-devices-lock", "F3.1", sf.KVM_MAIN, "body", "kvm_destroy_devices",
+    Anchor("destroy-devices-lock", "F3.1", KVM_MAIN, "body", "kvm_destroy_devices",
            "We do not need to take the kvm->lock here"),
-    Anchor("destroy-devices-rculist", "F3.2", sf.KVM_MAIN, "body", "kvm_destroy_devices",
+    Anchor("destroy-devices-rculist", "F3.2", KVM_MAIN, "body", "kvm_destroy_devices",
            "The device list is generally managed as an rculist"),
-    Anchor("ops-destroy", "F3.3", sf.KVM_HOST, "field", "kvm_device_ops.destroy",
+    Anchor("ops-destroy", "F3.3", KVM_HOST, "field", "kvm_device_ops.destroy",
            "Destroy is responsible for freeing dev"),
-    Anchor("ops-release", "F3.4", sf.KVM_HOST, "field", "kvm_device_ops.release",
+    Anchor("ops-release", "F3.4", KVM_HOST, "field", "kvm_device_ops.release",
            "Release is an alternative method to free the device"),
-    Anchor("ops-mandatory", "F3.4", sf.KVM_HOST, "struct", "kvm_device_ops",
+    Anchor("ops-mandatory", "F3.4", KVM_HOST, "struct", "kvm_device_ops",
            "create, destroy, and name are mandatory"),
-    Anchor("destroy-vm-memslots", "F8.4", sf.KVM_MAIN, "body", "kvm_destroy_vm",
+    Anchor("destroy-vm-memslots", "F8.4", KVM_MAIN, "body", "kvm_destroy_vm",
            "last reference on KVM has been dropped"),
-    Anchor("vcpu-destroy-pid", "F8.5", sf.KVM_MAIN, "body", "kvm_vcpu_destroy",
+    Anchor("vcpu-destroy-pid", "F8.5", KVM_MAIN, "body", "kvm_vcpu_destroy",
            "No need for rcu_read_lock"),
-    Anchor("vfio-device-kvm", "F5.4", sf.VFIO_H, "field", "vfio_device.kvm",
+    Anchor("vfio-device-kvm", "F5.4", VFIO_H, "field", "vfio_device.kvm",
            "Driver must reference the kvm during open_device or never touch it"),
-    Anchor("s390-destroy-vm", "F7.8", sf.S390, "body", "kvm_arch_destroy_vm",
+    Anchor("s390-destroy-vm", "F7.8", S390, "body", "kvm_arch_destroy_vm",
            "We are already at the end of life and kvm->lock is not taken"),
-    Anchor("pv-notifier", "F8.11", sf.PV, "body", "kvm_s390_pv_mmu_notifier_release",
+    Anchor("pv-notifier", "F8.11", PV, "body", "kvm_s390_pv_mmu_notifier_release",
            "No locking is needed since this is the last thread of the last user"),
-    Anchor("pv-cleanup-all", "F8.12", sf.PV, "above", "kvm_s390_pv_deinit_cleanup_all",
+    Anchor("pv-cleanup-all", "F8.12", PV, "above", "kvm_s390_pv_deinit_cleanup_all",
            "kvm->lock needs to be held unless being called from kvm_arch_destroy_vm"),
-    Anchor("mpic-disconnect", "F8.14", sf.MPIC, "above", "kvmppc_mpic_disconnect_vcpu",
+    Anchor("mpic-disconnect", "F8.14", MPIC, "above", "kvmppc_mpic_disconnect_vcpu",
            "This should only happen immediately before the mpic is destroyed"),
     Anchor("xics-release", "F8.15", "arch/powerpc/kvm/book3s_xics.c", "body",
            "kvmppc_xics_release", "freed when the VM is destroyed for now until we fix all"),
-    Anchor("x86-pre-destroy", "F8.16", sf.X86, "body", "kvm_arch_pre_destroy_vm",
+    Anchor("x86-pre-destroy", "F8.16", X86, "body", "kvm_arch_pre_destroy_vm",
            "Do NOT free the in-kernel PIC or I/O APIC here"),
 )
 
@@ -81,7 +82,7 @@ def find(src: KernelSource, anchor: Anchor) -> Comment | None:
         struct, _, member = anchor.symbol.partition(".")
         field = next((f for f in cfile.struct_fields(struct) if f.name == member), None)
         candidates = [field.comment] if field is not None and field.comment else []
-    return sf.comment_with(candidates, anchor.phrase)
+    return extract.comment_with(candidates, anchor.phrase)
 
 
 def _excerpt(comment: Comment) -> str:
@@ -106,14 +107,14 @@ def check_anchor(src: KernelSource, anchor: Anchor) -> Detection:
 def _order(src: KernelSource) -> Detection:
     """F2.6: kvm_arch_destroy_vm() before kvm_destroy_devices() in kvm_destroy_vm()."""
     title = "kvm_destroy_vm(): kvm_arch_destroy_vm() before kvm_destroy_devices()"
-    listing = sf.steps(src, sf.KVM_MAIN, "kvm_destroy_vm")
+    listing = extract.steps(src, KVM_MAIN, "kvm_destroy_vm")
     if listing is None:
         return Detection("", "F2.6", title, UNKNOWN, (), "kvm_destroy_vm() not found")
     arch, dev = listing.find("kvm_arch_destroy_vm"), listing.find("kvm_destroy_devices")
     if arch is None or dev is None:
         return Detection("", "F2.6", title, UNKNOWN, (), "one of the two calls is missing")
-    ev = (sf.evidence(src, sf.KVM_MAIN, arch.line, "kvm_arch_destroy_vm(kvm)"),
-          sf.evidence(src, sf.KVM_MAIN, dev.line, "kvm_destroy_devices(kvm)"))
+    ev = (extract.evidence(src, KVM_MAIN, arch.line, "kvm_arch_destroy_vm(kvm)"),
+          extract.evidence(src, KVM_MAIN, dev.line, "kvm_destroy_devices(kvm)"))
     if arch.line < dev.line:
         return Detection("", "F2.6", title, PRESENT, ev, "current order (RFC not applied)")
     return Detection("", "F2.6", title, ABSENT, ev, "swapped: the RFC order")
@@ -122,10 +123,10 @@ def _order(src: KernelSource) -> Detection:
 def _stale_decls(src: KernelSource) -> Detection:
     """F1.4: kvm_device_get/put declared in kvm_host.h though never defined since 2013."""
     title = "kvm_device_get/put declarations left in kvm_host.h"
-    cfile = src.cfile(sf.KVM_HOST)
+    cfile = src.cfile(KVM_HOST)
     if cfile is None:
-        return Detection("", "F1.4", title, UNKNOWN, (), f"{sf.KVM_HOST} is not in this tree")
-    ev = tuple(sf.evidence(src, sf.KVM_HOST, line, name) for name in
+        return Detection("", "F1.4", title, UNKNOWN, (), f"{KVM_HOST} is not in this tree")
+    ev = tuple(extract.evidence(src, KVM_HOST, line, name) for name in
                ("kvm_device_get", "kvm_device_put") for line in cfile.identifier_lines(name))
     return Detection("", "F1.4", title, PRESENT if ev else ABSENT, ev,
                      "declared" if ev else "removed (1f8403953f05)")

@@ -1,4 +1,4 @@
-"""Provides C source facts read with tree-sitter-c: functions, calls, comments, initializers.
+"""Provides what C source says, read with tree-sitter-c: functions, calls, comments, tables.
 
 Why not git's ``-L :funcname:`` regex: it matches the first funcname line that fits, and in
 ``virt/kvm/kvm_main.c`` ``kvm_destroy_vm_debugfs`` comes before ``kvm_destroy_vm`` (PEERS §1b).
@@ -10,7 +10,7 @@ Real kernel C is not all C to tree-sitter: iterator macros (``list_for_each_entr
 ERROR nodes. Every node index here reaches into ERROR nodes, so functions, calls and
 initializers around them are still found. Preprocessor conditions are not taken from the
 tree's nesting (which breaks inside ERROR nodes) but from the directive tokens tree-sitter
-emits in either case (history/cpp.py): ``CFile.condition(line)`` names the ``#if`` branch.
+emits in either case (history/c/cpp.py): ``CFile.condition(line)`` names the ``#if`` branch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import tree_sitter
 import tree_sitter_c
 
-from history.cpp import DIRECTIVES, Branches, Directive, rest_of_line
+from history.c.cpp import DIRECTIVES, Branches, Directive, rest_of_line
 from history.errors import HistoryError
 
 #: The deepest syntax tree the workbench reads. Kernel C stays far below it (the deepest of

@@ -23,7 +23,7 @@ to start):
   decorations, prefixes, encodings, mailmaps, ignore-revs files, attributes files, order files.
 - A repository is opened with its git directory named explicitly and an empty directory as
   work tree (``--git-dir``, ``--work-tree``), so no ``.mailmap`` or ``.gitattributes`` of the
-  checkout is read; before the first git process, :mod:`history.preflight` refuses a
+  checkout is read; before the first git process, :mod:`history.git.preflight` refuses a
   repository whose git directory (or a config include) holds a FIFO, a device or an oversized
   file where git would read one.
 - Every process has a deadline and an output cap: a git that runs too long is killed and the
@@ -138,6 +138,9 @@ _ERR_LIMIT = 4096
 #: Default cap on one git process's standard output (run) and on one streamed record.
 OUTPUT_CAP = 256 << 20
 RECORD_CAP = 16 << 20
+#: The largest file the workbench reads, from a blob or a plain tree (kernel .c files it
+#: reads are far below 1 MB).
+FILE_CAP = 16 << 20
 #: Seconds one git process may run when no command-wide deadline is set (the TUI).
 DEFAULT_TIMEOUT = 600.0
 

@@ -7,7 +7,7 @@ chokepoint, written into a fresh temporary directory that is no repository, and 
 
 Two appliers, reported side by side:
 
-* ``git apply --check`` of the RFC's own one-hunk diff (``history/rfc.diff``), then with
+* ``git apply --check`` of the RFC's own one-hunk diff (``history/tree/rfc.diff``), then with
   reduced context (``-C1``, what ``patch`` calls fuzz): *exact* where git takes it;
 * a tree-sitter locator that tolerates any drift: it finds ``kvm_destroy_vm()`` and its two
   call statements by syntax, not line numbers, and moves the ``kvm_destroy_devices(kvm);``
@@ -22,21 +22,22 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from history import srcfacts as sf
-from history.cfacts import CFile
+from history.c.syntax import CFile
 from history.errors import HistoryError
-from history.facts_model import RfcResult, SourceInfo, Step, StepList
-from history.git import Git
-from history.source import KernelSource
+from history.git.runner import Git
+from history.results import RfcResult, SourceInfo, Step, StepList
+from history.tree import extract
+from history.tree.extract import KVM_MAIN
+from history.tree.source import KernelSource
 
-PATH = sf.KVM_MAIN
+PATH = KVM_MAIN
 FUNCTION = "kvm_destroy_vm"
 ARCH, DEVICES = "kvm_arch_destroy_vm", "kvm_destroy_devices"
 
 
 def rfc_diff() -> str:
     """The RFC as a unified diff (with its explanatory header)."""
-    return resources.files("history").joinpath("rfc.diff").read_text(encoding="utf-8")
+    return resources.files("history.tree").joinpath("rfc.diff").read_text(encoding="utf-8")
 
 
 def _steps(text: bytes, rev: str) -> StepList | None:
@@ -125,7 +126,7 @@ def apply_rfc(src: KernelSource) -> RfcResult:
     def compute() -> RfcResult:
         info = SourceInfo(str(src.root), src.kind, src.rev)
         text = src.read(PATH)
-        before = sf.steps(src, PATH, FUNCTION)
+        before = extract.steps(src, PATH, FUNCTION)
         git_status, git_text = _git_apply(text)
         patched, outcome, reason = locate_and_swap(text, src.cfile(PATH))
         if git_text is not None:

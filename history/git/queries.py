@@ -1,6 +1,6 @@
 """Provides the history queries the CLI and the History screen share.
 
-Each returns frozen dataclasses from history.model. Lists stream (generators that kill git
+Each returns frozen dataclasses from history.results. Lists stream (generators that kill git
 when closed); single answers are cached per (full hash, query) on the KernelRepo. Every
 diff-producing call passes ``--no-ext-diff --no-textconv``; every pickaxe needs a pathspec.
 """
@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 
 from history.errors import HistoryError
-from history.git import check_path, check_revision, printable
-from history.landmarks import LANDMARKS
-from history.model import (
+from history.git.landmarks import LANDMARKS
+from history.git.repo import KernelRepo
+from history.git.runner import check_path, check_revision, printable
+from history.results import (
     Blame,
     BlameLine,
     Commit,
@@ -24,7 +25,6 @@ from history.model import (
     ResolvedLandmark,
     TraceEntry,
 )
-from history.repo import KernelRepo
 
 Cancelled = Callable[[], bool] | None
 
@@ -144,11 +144,11 @@ def function_range(repo: KernelRepo, rev: str | None, path: str, name: str) -> F
     sha = repo.resolve(rev)
 
     def compute() -> FunctionRange:
-        from history import cfacts  # tree-sitter loads on the first C question, not at launch
+        from history.c import syntax  # tree-sitter loads on the first C question, not at launch
 
         try:
-            definition = cfacts.find_function(repo.read_file(sha, path), name)
-        except cfacts.Unreadable as error:
+            definition = syntax.find_function(repo.read_file(sha, path), name)
+        except syntax.Unreadable as error:
             raise HistoryError(printable(f"{path} at {sha[:12]} {error}")) from None
         if definition is None:
             raise HistoryError(f"{name}() is not defined in {path} at {sha[:12]}")

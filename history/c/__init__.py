@@ -1,0 +1,1 @@
+"""C source read with tree-sitter-c: functions, calls, comments, tables, ``#if`` branches."""
