@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sim.arches import ARCHES, Arch, DeviceKind
 from sim.catalog import EXCLUDABLE, GUARDS, RULES
+from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
 from sim.eras import (
     FEATURE_BY_NAME,
     FEATURES,
@@ -103,8 +104,8 @@ class Profile:
     features: frozenset[str]
     toggles: tuple[tuple[str, str], ...] = ()
     """(name, value) pairs overriding the defaults."""
-    vcpus: int = 2
-    queues: int = 2
+    vcpus: int = DEFAULT_VCPUS
+    queues: int = DEFAULT_QUEUES
     claims: tuple[str, ...] = ()
     """Claim ids to check; () means every claim."""
     excluded: frozenset[str] = frozenset()
@@ -327,8 +328,8 @@ def build_profile(
     *,
     order: str = "current",
     steps: Sequence[str] | None = None,
-    vcpus: int = 2,
-    queues: int = 2,
+    vcpus: int = DEFAULT_VCPUS,
+    queues: int = DEFAULT_QUEUES,
     toggles: Mapping[str, str] | None = None,
     features: Mapping[str, bool] | None = None,
     claims: Sequence[str] = (),

@@ -15,6 +15,7 @@ import argparse
 import sys
 from typing import Any
 
+from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
 from sim.errors import SimError
 from workbench.cli import bounded_int
 
@@ -42,9 +43,9 @@ def add_parser(subparsers: Any) -> None:
                         help="QEMU's async-teardown helper shares the address space (F7.12)")
     parser.add_argument("--steps", default=None,
                         help="explicit kvm_destroy_vm() step list, comma-separated")
-    parser.add_argument("--vcpus", type=bounded_int(1, 4096), default=2,
+    parser.add_argument("--vcpus", type=bounded_int(1, 4096), default=DEFAULT_VCPUS,
                         help="vCPUs, 1..4096 (default 2)")
-    parser.add_argument("--queues", type=bounded_int(0, 65_536), default=4,
+    parser.add_argument("--queues", type=bounded_int(0, 65_536), default=DEFAULT_QUEUES,
                         help="AP queues of the mdev (s390), 0..65536 (256 adapters x 256"
                         " domains)")
     parser.add_argument("--claim", action="append", default=[], metavar="ID",

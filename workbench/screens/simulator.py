@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList,
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored
 
 if TYPE_CHECKING:
@@ -112,9 +113,9 @@ class SimulatorScreen(Screen[None]):
             yield Label("userspace")
             yield Select(userspace_choices(), value="any", allow_blank=False, id="userspace")
             yield Label("vCPUs")
-            yield Input("2", id="vcpus", type="integer", max_length=3)
+            yield Input(str(DEFAULT_VCPUS), id="vcpus", type="integer", max_length=3)
             yield Label("queues")
-            yield Input("2", id="queues", type="integer", max_length=5)
+            yield Input(str(DEFAULT_QUEUES), id="queues", type="integer", max_length=5)
             yield Button("Run (r)", id="run", variant="primary")
         yield Static("", id="sim-status")
         with Horizontal(id="upper"):
