@@ -7,7 +7,9 @@ so each test reads as the situation it checks.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,25 @@ from pathlib import Path
 import pytest
 
 FIXED_DATE = "2022-07-05T18:54:30+00:00"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A private temporary directory for the whole session (TMPDIR, inherited by every
+    subprocess): the no-temp-file-left checks see only this session's files, even while
+    another checkout runs its tests at the same time."""
+    private = tempfile.mkdtemp(prefix="kvm-wb-tests-")
+    os.environ["TMPDIR"] = private
+    tempfile.tempdir = private
+    config.stash[_PRIVATE_TMP] = private
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    private = config.stash.get(_PRIVATE_TMP, None)
+    if private:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+_PRIVATE_TMP = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")
@@ -100,13 +121,15 @@ def kernel_like(make_repo: Callable[[str], Path]) -> Path:
     """)
 
 
-#: The command line a hung fake git shows in /proc (see hung_git).
-HUNG = "/bin/sleep 317"
+#: The command line a hung fake git shows in /proc (see hung_git); unique to this test
+#: session, so test runs in two checkouts at once never count each other's processes.
+HUNG = f"/bin/sleep 317.{os.getpid()}"
 
 
 def hung_git(directory: Path) -> Path:
-    """A directory with a ``git`` that never finishes (``exec /bin/sleep 317``; the chokepoint gives git no PATH): put it first on
-    PATH, or point history.git at it, to test that a hung git can always be stopped."""
+    """A directory with a ``git`` that never finishes (``exec`` of HUNG by absolute path: the
+    chokepoint gives git no PATH): put it first on PATH, or point history.git.runner at it,
+    to test that a hung git can always be stopped."""
     directory.mkdir(parents=True, exist_ok=True)
     fake = directory / "git"
     fake.write_text(f"#!/bin/sh\nexec {HUNG}\n")
