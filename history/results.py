@@ -4,21 +4,60 @@ Two families: what git says about history (commits, traces, blame, landmarks) an
 kernel tree says when it is read (step lists, detections, census, the RFC applied). Every
 source answer names where it comes from (``Evidence``: path, line, revision) so the CLI, the
 TUI and a mailing-list reply can cite it; ``rev`` is a full commit hash for a git tree and
-``tree`` for a plain source directory. The CLI serialises these with ``to_json`` and the TUI
-displays them; nothing is computed twice. Dates are kept as ISO 8601 strings with their
-offset, exactly as git printed them, so every screen and snapshot shows the same text.
+``tree`` for a plain source directory. The CLI serialises these with one encoder
+(``Result.to_json``) and the TUI displays them; nothing is computed twice. Dates are kept as
+ISO 8601 strings with their offset, exactly as git printed them, so every screen and
+snapshot shows the same text.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 PRESENT, ABSENT, UNKNOWN = "present", "absent", "unknown"
 
+FLATTEN = {"json": "flatten"}
+"""Field metadata: the field's object is merged into its parent's JSON object."""
+
+
+def encode(value: Any) -> Any:
+    """JSON value of a result, a tuple, a dict or a scalar: the CLI's one encoder."""
+    if isinstance(value, Result):
+        return value.to_json()
+    if isinstance(value, (tuple, list)):
+        return [encode(item) for item in value]
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
+    return value
+
+
+class Result:
+    """Base of every result dataclass: fields in declaration order, tuples as lists.
+
+    A field's metadata may say ``json="flatten"`` (merge the nested object's keys) or
+    ``json_name=...`` (the key differs from the attribute); ``_json_properties`` appends
+    computed values after the fields, so a script needs no second parse of the text.
+    """
+
+    __slots__ = ()
+    _json_properties: ClassVar[tuple[str, ...]] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for spec in fields(self):  # type: ignore[arg-type]  # every subclass is a dataclass
+            value = encode(getattr(self, spec.name))
+            if spec.metadata.get("json") == "flatten":
+                data.update(value)
+            else:
+                data[spec.metadata.get("json_name", spec.name)] = value
+        for name in self._json_properties:
+            data[name] = encode(getattr(self, name))
+        return data
+
 
 @dataclass(frozen=True, slots=True)
-class Landmark:
+class Landmark(Result):
     """One upstream commit the review cares about."""
 
     key: str
@@ -35,7 +74,7 @@ class Landmark:
 
 
 @dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(Result):
     """One line of a log: enough to list it, not its diff."""
 
     sha: str
@@ -54,36 +93,21 @@ class Commit:
     def day(self) -> str:
         return self.date[:10]
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["parents"] = list(self.parents)
-        return data
-
 
 @dataclass(frozen=True, slots=True)
-class CommitDetail:
+class CommitDetail(Result):
     """A commit with its message and patch (the patch may be cut at ``limit`` lines)."""
 
-    commit: Commit
+    commit: Commit = field(metadata=FLATTEN)
     body: str
     trailers: tuple[tuple[str, str], ...]
     files: tuple[str, ...]
     patch: str
     truncated: bool
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **self.commit.to_json(),
-            "body": self.body,
-            "trailers": [list(t) for t in self.trailers],
-            "files": list(self.files),
-            "patch": self.patch,
-            "truncated": self.truncated,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class FunctionRange:
+class FunctionRange(Result):
     """Where a C function is defined at one revision, found with tree-sitter-c."""
 
     rev: str
@@ -94,34 +118,25 @@ class FunctionRange:
     end: int
     """Last line (1-based, inclusive)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class TraceEntry:
+class TraceEntry(Result):
     """One commit of a function's history with the hunk that touched it."""
 
-    commit: Commit
+    commit: Commit = field(metadata=FLATTEN)
     patch: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.commit.to_json(), "patch": self.patch}
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionTrace:
+class FunctionTrace(Result):
     """``git log -L`` of an exact tree-sitter range."""
 
     range: FunctionRange
-    entries: tuple[TraceEntry, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"range": self.range.to_json(), "commits": [e.to_json() for e in self.entries]}
+    entries: tuple[TraceEntry, ...] = field(metadata={"json_name": "commits"})
 
 
 @dataclass(frozen=True, slots=True)
-class BlameLine:
+class BlameLine(Result):
     """One line of blame: who last changed it, and where it was in that commit."""
 
     line: int
@@ -133,37 +148,26 @@ class BlameLine:
     text: str
     orig_path: str
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Blame:
+class Blame(Result):
     """Blame of a line range at a revision."""
 
     rev: str
     path: str
     start: int
     end: int
+    function: str | None = field(default=None, kw_only=True)
     lines: tuple[BlameLine, ...]
-    function: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rev": self.rev,
-            "path": self.path,
-            "start": self.start,
-            "end": self.end,
-            "function": self.function,
-            "lines": [line.to_json() for line in self.lines],
-        }
 
 
 @dataclass(frozen=True, slots=True)
-class ResolvedLandmark:
+class ResolvedLandmark(Result):
     """A landmark looked up in one tree: present with its commit, or absent (never dropped)."""
 
-    landmark: Landmark
+    _json_properties = ("present",)
+
+    landmark: Landmark = field(metadata=FLATTEN)
     sha: str | None
     date: str | None = None
     how: str = ""
@@ -185,13 +189,9 @@ class ResolvedLandmark:
     def version(self) -> str:
         return self.landmark.version
 
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self.landmark), "sha": self.sha, "date": self.date, "how": self.how,
-                "present": self.present}
-
 
 @dataclass(frozen=True, slots=True)
-class RepoInfo:
+class RepoInfo(Result):
     """What was opened: path, HEAD, whether it is the demo or a shallow clone."""
 
     path: str
@@ -200,13 +200,10 @@ class RepoInfo:
     shallow: bool
     extras: dict[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 # -- reading a kernel tree ----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class SourceInfo:
+class SourceInfo(Result):
     """Which tree was read: ``git`` (a commit) or ``dir`` (a plain source tree)."""
 
     root: str
@@ -217,12 +214,9 @@ class SourceInfo:
     def label(self) -> str:
         return self.rev[:12] if self.kind == "git" else self.rev
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(Result):
     """A place in the source that supports an answer."""
 
     path: str
@@ -234,12 +228,9 @@ class Evidence:
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class Step(Result):
     """One call in a function body: callee, line, ``#if`` branch, argument texts."""
 
     name: str
@@ -247,13 +238,9 @@ class Step:
     condition: str = ""
     args: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "line": self.line, "condition": self.condition,
-                "args": list(self.args)}
-
 
 @dataclass(frozen=True, slots=True)
-class StepList:
+class StepList(Result):
     """The calls of one function at one revision, in source order."""
 
     function: str
@@ -273,14 +260,9 @@ class StepList:
     def index(self, name: str) -> int | None:
         return next((i for i, s in enumerate(self.steps) if s.name == name), None)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"function": self.function, "path": self.path, "rev": self.rev,
-                "start": self.start, "end": self.end,
-                "steps": [s.to_json() for s in self.steps]}
-
 
 @dataclass(frozen=True, slots=True)
-class Detection:
+class Detection(Result):
     """One era feature (or source check) as the tree shows it: present / absent / unknown."""
 
     feature: str
@@ -292,15 +274,12 @@ class Detection:
     evidence: tuple[Evidence, ...]
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"feature": self.feature, "fact": self.fact, "title": self.title,
-                "verdict": self.verdict, "reason": self.reason,
-                "evidence": [e.to_json() for e in self.evidence]}
-
 
 @dataclass(frozen=True, slots=True)
-class TreeVersion:
+class TreeVersion(Result):
     """``VERSION.PATCHLEVEL.SUBLEVEL`` from the top-level Makefile."""
+
+    _json_properties = ("release", "full")
 
     version: int
     patchlevel: int
@@ -317,12 +296,9 @@ class TreeVersion:
     def full(self) -> str:
         return f"{self.version}.{self.patchlevel}.{self.sublevel}{self.extraversion}"
 
-    def to_json(self) -> dict[str, Any]:
-        return {"release": self.release, "full": self.full, "evidence": self.evidence.to_json()}
-
 
 @dataclass(frozen=True, slots=True)
-class DetectedProfile:
+class DetectedProfile(Result):
     """What a tree shows of every era feature, plus the comment and source checks."""
 
     source: SourceInfo
@@ -340,16 +316,9 @@ class DetectedProfile:
     def feature(self, name: str) -> Detection | None:
         return next((d for d in self.features if d.feature == name), None)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source.to_json(),
-                "version": None if self.version is None else self.version.to_json(),
-                "features": [d.to_json() for d in self.features],
-                "checks": [d.to_json() for d in self.checks],
-                "files_read": self.files_read}
-
 
 @dataclass(frozen=True, slots=True)
-class DeviceType:
+class DeviceType(Result):
     """One ``struct kvm_device_ops`` initializer: a kvm_device kind and its free path."""
 
     arch: str
@@ -366,16 +335,9 @@ class DeviceType:
     condition: str
     registrations: tuple[Evidence, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"arch": self.arch, "symbol": self.symbol, "name": self.name,
-                "style": self.style, "destroy": self.destroy, "release": self.release,
-                "create": self.create, "condition": self.condition,
-                "evidence": self.evidence.to_json(),
-                "registrations": [r.to_json() for r in self.registrations]}
-
 
 @dataclass(frozen=True, slots=True)
-class Holder:
+class Holder(Result):
     """A pointer into device memory stored outside the device (``vcpu->arch.mpic``)."""
 
     device: str
@@ -383,13 +345,9 @@ class Holder:
     stored: Evidence
     cleared_by_destroy: bool
 
-    def to_json(self) -> dict[str, Any]:
-        return {"device": self.device, "field": self.field, "stored": self.stored.to_json(),
-                "cleared_by_destroy": self.cleared_by_destroy}
-
 
 @dataclass(frozen=True, slots=True)
-class DanglingUse:
+class DanglingUse(Result):
     """Arch teardown reads a holder that the device's destroy leaves dangling."""
 
     device: str
@@ -401,15 +359,9 @@ class DanglingUse:
     freed: Evidence
     """Where the device's destroy callback frees the memory."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {"device": self.device, "holder": self.holder, "used": self.used.to_json(),
-                "callee": self.callee,
-                "callee_def": None if self.callee_def is None else self.callee_def.to_json(),
-                "freed": self.freed.to_json()}
-
 
 @dataclass(frozen=True, slots=True)
-class ArchCensus:
+class ArchCensus(Result):
     """One architecture: its device kinds and what its teardown still points at."""
 
     arch: str
@@ -422,19 +374,9 @@ class ArchCensus:
     verdict: str
     """One line: what the RFC swap does on this arch, derived from the above."""
 
-    def to_json(self) -> dict[str, Any]:
-        def steps(s: StepList | None) -> dict[str, Any] | None:
-            return None if s is None else s.to_json()
-
-        return {"arch": self.arch, "destroy_vm": steps(self.destroy_vm),
-                "vcpu_destroy": steps(self.vcpu_destroy), "vcpu_free": steps(self.vcpu_free),
-                "devices": [d.to_json() for d in self.devices],
-                "holders": [h.to_json() for h in self.holders],
-                "dangling": [d.to_json() for d in self.dangling], "verdict": self.verdict}
-
 
 @dataclass(frozen=True, slots=True)
-class Census:
+class Census(Result):
     """Every kvm_device kind per architecture, and the teardown evidence for the swap."""
 
     source: SourceInfo
@@ -449,16 +391,9 @@ class Census:
     def arch(self, name: str) -> ArchCensus | None:
         return next((a for a in self.arches if a.arch == name), None)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source.to_json(), "arches": [a.to_json() for a in self.arches],
-                "generic": [d.to_json() for d in self.generic],
-                "vfio_arches": [e.to_json() for e in self.vfio_arches],
-                "vcpu_chain": [e.to_json() for e in self.vcpu_chain],
-                "files_read": self.files_read}
-
 
 @dataclass(frozen=True, slots=True)
-class RfcResult:
+class RfcResult(Result):
     """The RFC swap applied to one revision's kvm_main.c, outside the user's repository."""
 
     source: SourceInfo
@@ -475,9 +410,3 @@ class RfcResult:
     diff: str
     """The change actually made, as a unified diff against the tree's file."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source.to_json(), "path": self.path, "outcome": self.outcome,
-                "reason": self.reason, "git_apply": self.git_apply,
-                "before": None if self.before is None else self.before.to_json(),
-                "after": None if self.after is None else self.after.to_json(),
-                "diff": self.diff}

@@ -9,17 +9,19 @@ reported, not hidden. ``feature_overrides`` turns the detected verdicts into the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from history.results import ABSENT, PRESENT, DetectedProfile, Detection
+from history.results import ABSENT, PRESENT, DetectedProfile, Detection, Result
 
 
 @dataclass(frozen=True, slots=True)
-class FeatureRow:
+class FeatureRow(Result):
     """One feature: what the tree shows and what the era table expects."""
 
-    name: str
+    _json_properties = ("disagrees",)
+
+    name: str = field(metadata={"json_name": "feature"})
     title: str
     fact: str
     detected: str
@@ -35,15 +37,10 @@ class FeatureRow:
         return self.expected is not None and self.detected in (PRESENT, ABSENT) and \
             (self.detected == PRESENT) != self.expected
 
-    def to_json(self) -> dict[str, Any]:
-        return {"feature": self.name, "title": self.title, "fact": self.fact,
-                "detected": self.detected, "expected": self.expected,
-                "disagrees": self.disagrees, "in_table": self.in_table,
-                "detection": None if self.detection is None else self.detection.to_json()}
 
 
 @dataclass(frozen=True, slots=True)
-class EraComparison:
+class EraComparison(Result):
     """The detected profile against the era table row of the tree's release."""
 
     era: str | None
@@ -59,15 +56,18 @@ class EraComparison:
     def unchecked(self) -> tuple[FeatureRow, ...]:
         return tuple(r for r in self.rows if r.detected not in (PRESENT, ABSENT))
 
+    def to_json(self) -> dict[str, Any]:
+        """The encoder's fields, plus the names (not the rows) that disagree or went unchecked."""
+        data = Result.to_json(self)
+        data["disagreements"] = [r.name for r in self.disagreements]
+        data["unchecked"] = [r.name for r in self.unchecked]
+        return data
+
     def feature_overrides(self) -> dict[str, bool]:
         """Detected present/absent verdicts, as ``build_profile(features=...)`` takes them."""
         return {r.name: r.detected == PRESENT for r in self.rows
                 if r.in_table and r.detected in (PRESENT, ABSENT)}
 
-    def to_json(self) -> dict[str, Any]:
-        return {"era": self.era, "note": self.note, "rows": [r.to_json() for r in self.rows],
-                "disagreements": [r.name for r in self.disagreements],
-                "unchecked": [r.name for r in self.unchecked]}
 
 
 def compare_with_eras(profile: DetectedProfile) -> EraComparison:
