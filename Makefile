@@ -23,6 +23,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Real kernel sources for tests/realsrc (Debian linux-source-6.1/6.12, cached outside the repo;
 # prints why and succeeds when apt is unavailable, and the tests then skip).

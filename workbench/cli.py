@@ -20,7 +20,7 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import NoReturn
 
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def bounded_int(low: int, high: int) -> type[int]:
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: an integer in [low, high] (one line naming the range otherwise)."""
 
     def parse(text: str) -> int:
@@ -83,7 +83,7 @@ def bounded_int(low: int, high: int) -> type[int]:
         return value
 
     parse.__name__ = "integer"
-    return parse  # type: ignore[return-value]
+    return parse
 
 
 class Terminated(Exception):

@@ -76,14 +76,14 @@ def command_output(json_mode: bool) -> Iterator[None]:
     """Route ``sys.stdout`` for one command: spooled JSON, or escaped text."""
     real = sys.stdout
     if not json_mode:
-        sys.stdout = Printable(real)  # type: ignore[assignment]
+        sys.stdout = Printable(real)
         try:
             yield
         finally:
             sys.stdout = real
         return
     with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as spool:
-        sys.stdout = spool  # type: ignore[assignment]
+        sys.stdout = spool
         try:
             yield
         finally:

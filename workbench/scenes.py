@@ -7,6 +7,7 @@ and the README screenshots render the very same scenes, through the same ``make_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -47,7 +48,7 @@ async def settle(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def play(pilot: Pilot[object], scene: Scene) -> None:
+async def play(pilot: Pilot[Any], scene: Scene) -> None:
     """Settle, press the scene's keys one by one (settling after each), settle again."""
     await settle(pilot)
     for key in scene.keys:

@@ -11,7 +11,7 @@ from workbench.commands._common import open_repo, print_json
 from workbench.errors import UsageError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("blame", help="blame a function or line range at a revision")
     add_repo_options(parser)
     parser.add_argument("function", nargs="?", default=queries.DEFAULT_FUNCTION,

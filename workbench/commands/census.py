@@ -15,7 +15,7 @@ from workbench.cli import add_repo_options
 from workbench.commands._common import open_kernel, print_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("census", help="kvm_device kinds per arch and what teardown "
                             "still points at")
     add_repo_options(parser)

@@ -14,7 +14,7 @@ from workbench.errors import UsageError
 from workbench.output import json_text
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("history", help="list commits (by path, function or pickaxe)")
     add_repo_options(parser)
     parser.add_argument("paths", nargs="*", help="limit to these paths")

@@ -10,7 +10,7 @@ from workbench.cli import add_repo_options
 from workbench.commands._common import open_repo, print_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("landmarks", help="landmark commits, resolved in this tree")
     add_repo_options(parser)
     parser.set_defaults(func=run)

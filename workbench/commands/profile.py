@@ -15,7 +15,7 @@ from workbench.cli import add_repo_options
 from workbench.commands._common import open_kernel, print_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("profile", help="era features of a kernel tree, from its source")
     add_repo_options(parser)
     parser.set_defaults(func=run)

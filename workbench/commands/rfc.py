@@ -18,7 +18,7 @@ from workbench.cli import add_repo_options
 from workbench.commands._common import open_kernel, print_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("rfc", help="apply the RFC swap outside the repo; steps before/after")
     add_repo_options(parser)
     parser.add_argument("--no-diff", action="store_true", help="leave the diff out")

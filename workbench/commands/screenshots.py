@@ -9,7 +9,7 @@ from pathlib import Path
 from workbench.errors import UsageError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("screenshots", help="render each screen of the demo to SVG")
     parser.add_argument("--out", default="screenshots", help="directory (default %(default)s)")
     parser.add_argument("--only", action="append", default=None, metavar="SCENE",

@@ -10,7 +10,7 @@ from workbench.cli import add_repo_options, bounded_int
 from workbench.commands._common import commit_line, open_repo, print_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("trace", help="history of one function (git log -L, exact range)")
     add_repo_options(parser)
     parser.add_argument("function", nargs="?", default=queries.DEFAULT_FUNCTION,

@@ -9,7 +9,7 @@ from workbench.cli import add_repo_options
 from workbench.errors import UsageError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("tui", help="open the workbench (default)")
     add_repo_options(parser)
     parser.set_defaults(func=run)
@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from workbench.app import make_app
     from workbench.commands._common import open_repo
 
-    check_terminal(tuple(shutil.get_terminal_size((MIN_SIZE[0], MIN_SIZE[1]))))  # type: ignore[arg-type]
+    size = shutil.get_terminal_size((MIN_SIZE[0], MIN_SIZE[1]))
+    check_terminal((size.columns, size.lines))
     repo = open_repo(args)  # bad input fails here, before the screen opens
     make_app(repo=repo, rev=args.rev).run()
     return 0

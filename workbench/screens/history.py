@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -165,6 +166,7 @@ class HistoryScreen(Screen[None]):
 
         switcher = self.query_one("#right", ContentSwitcher)
         if not switcher.query(f"#{name}"):
+            pane: Widget
             if name == "trace":
                 pane = VerticalScroll(Static("", id="trace-body"), id="trace")
             elif name == "blame":

@@ -24,6 +24,8 @@ from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from sim.result import CheckResult, ClaimResult, TraceStep
 
 ORDERS = ("current", "reversed")
@@ -236,7 +238,7 @@ class SimulatorScreen(Screen[None]):
 
     def on_check_failed(self, message: CheckFailed) -> None:
         self.query_one("#sim-status", Static).update(Text(message.reason))
-        severity = "warning" if "cancel" in message.reason else "error"
+        severity: SeverityLevel = "warning" if "cancel" in message.reason else "error"
         self.notify(message.reason, markup=False, severity=severity)
 
     def on_check_finished(self, message: CheckFinished) -> None:
