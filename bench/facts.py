@@ -5,7 +5,7 @@
 * warm: the same question asked again in that process (``open_source`` hands back the
   source with its parsed files and results).
 
-Goals (issue 5): cold < 3 s, warm < 0.3 s, reading only the files it needs; the file counts
+Goals: cold < 3 s, warm < 0.3 s, reading only the files it needs; the file counts
 are printed (read = bytes fetched, parsed = run through tree-sitter). Runs on the plain tree
 and on the tagged commit of the git repo that ``make kernels`` caches, or on ``--repo``.
 

@@ -15,5 +15,5 @@ Sub-packages, top to bottom (each imports only those below it; import-linter che
 
 Shared by all: ``history.results`` (every result type and its JSON shape) and
 ``history.errors`` (the one error type: a single line a user can act on). "Fact" is kept for
-the ids of the kernel-facts dossier (F1.2, …); what the code reads from source is evidence.
+the fact ids every model rule cites (F1.2, …); what the code reads from source is evidence.
 """

@@ -68,7 +68,7 @@ class Landmark(Result):
     version: str
     """First release carrying it, e.g. ``v6.2``."""
     fact: str
-    """Fact id in kernel-facts.md."""
+    """Fact id it rests on (the ids of ``sim.facts``)."""
     why: str
     """One line: why a reviewer of the RFC cares."""
 
@@ -268,7 +268,7 @@ class Detection(Result):
     feature: str
     """Feature name of the model's era table (``sim/eras.py``), or ``""`` for a source check."""
     fact: str
-    """Fact id in kernel-facts.md."""
+    """Fact id it rests on (the ids of ``sim.facts``)."""
     title: str
     verdict: str
     evidence: tuple[Evidence, ...]

@@ -1,9 +1,10 @@
 """Provides the landmark table: the upstream commits the teardown-order question turns on.
 
 Each landmark names its upstream hash exactly as a primary source printed it (full or
-abbreviated, kernel-facts says which), the subject, the release it landed in and the fact id
-in ``shared/kernel-facts.md``. In a real tree a landmark is resolved by hash; in the demo
-history by the ``Upstream:`` trailer of the demo commit that models it.
+abbreviated, as that source printed it), the subject, the release it landed in and the fact
+id it rests on (the same ids as ``sim.facts``; a test holds the two tables to one hash). In a
+real tree a landmark is resolved by hash; in the demo history by the ``Upstream:`` trailer of
+the demo commit that models it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``make kernels`` (and so ``make test``) runs this before pytest. It downloads
 ``linux-source-6.1`` and ``linux-source-6.12`` with ``apt-get download`` (the exact versions
-kernel-facts.md cites), extracts *only* the files the workbench reads (the member patterns
+the fact ids cite), extracts *only* the files the workbench reads (the member patterns
 below, derived from history/'s own file lists) into
 ``${KVM_WORKBENCH_KERNEL_CACHE:-~/.cache/kvm-workbench/kernel-src}`` and builds a two-commit
 git repository from them (6.1, then 6.12; fixed identity and dates; tags ``deb-6.1`` and

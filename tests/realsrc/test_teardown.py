@@ -1,7 +1,7 @@
 """kvm_destroy_vm() and each arch's teardown, read from the real 6.1 and 6.12 trees.
 
-Every expected line number is the one kernel-facts.md cites (fact id in each test); where the
-dossier gives a range, the comment delimiters or closing brace may sit one line outside it.
+Every expected line number is the one its fact cites (fact id in each test); where the
+fact gives a range, the comment delimiters or closing brace may sit one line outside it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sim.profile import _cited_facts, build_profile, era_steps, unknown_facts
 from sim.toggles import TOGGLES
 
 
-def test_every_rule_cites_a_fact_the_dossier_has() -> None:
+def test_every_rule_cites_a_known_fact() -> None:
     """Features, arch steps, devices, kvm_destroy_vm steps, toggles, rules and claims."""
     cited = list(_cited_facts(CLAIMS))
     assert len(cited) > 80

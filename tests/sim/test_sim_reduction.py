@@ -1,4 +1,4 @@
-"""The reductions are sound, and exact where it matters (issue 4, item 4).
+"""The reductions are sound, and exact where it matters.
 
 1. Property: for small V and Q, the concrete search (one local state per vCPU and per queue,
    positions kept) and the reduced ones (exact symmetry, and the counter abstraction with
