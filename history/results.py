@@ -13,9 +13,17 @@ snapshot shows the same text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final, Literal
 
-PRESENT, ABSENT, UNKNOWN = "present", "absent", "unknown"
+Verdict = Literal["present", "absent", "unknown"]
+"""What a tree shows of a feature or a check; ``unknown`` always comes with its reason."""
+PRESENT: Final = "present"
+ABSENT: Final = "absent"
+UNKNOWN: Final = "unknown"
+SourceKind = Literal["git", "dir"]
+DeviceStyle = Literal["release", "destroy", "none"]
+RfcOutcome = Literal["exact", "drift", "already", "not-applied"]
+LandmarkHow = Literal["hash", "trailer", "absent"]
 
 FLATTEN = {"json": "flatten"}
 """Field metadata: the field's object is merged into its parent's JSON object."""
@@ -170,7 +178,7 @@ class ResolvedLandmark(Result):
     landmark: Landmark = field(metadata=FLATTEN)
     sha: str | None
     date: str | None = None
-    how: str = ""
+    how: LandmarkHow | Literal[""] = ""
     """``hash`` (real tree), ``trailer`` (demo) or ``absent``."""
 
     @property
@@ -207,7 +215,7 @@ class SourceInfo(Result):
     """Which tree was read: ``git`` (a commit) or ``dir`` (a plain source tree)."""
 
     root: str
-    kind: str
+    kind: SourceKind
     rev: str
 
     @property
@@ -270,7 +278,7 @@ class Detection(Result):
     fact: str
     """Fact id it rests on (the ids of ``sim.facts``)."""
     title: str
-    verdict: str
+    verdict: Verdict
     evidence: tuple[Evidence, ...]
     reason: str
 
@@ -326,7 +334,7 @@ class DeviceType(Result):
     symbol: str
     name: str
     """The ``.name`` string, e.g. ``kvm-mpic``."""
-    style: str
+    style: DeviceStyle
     """``release`` (freed at fd close), ``destroy`` (freed by kvm_destroy_devices) or ``none``."""
     destroy: str
     release: str
@@ -398,7 +406,7 @@ class RfcResult(Result):
 
     source: SourceInfo
     path: str
-    outcome: str
+    outcome: RfcOutcome
     """``exact`` (the RFC's own hunk applies), ``drift`` (applied at the located calls although
     the context moved), ``already`` (the tree already has the swapped order) or ``not-applied``."""
     reason: str

@@ -22,6 +22,7 @@ from history.results import (
     CommitDetail,
     FunctionRange,
     FunctionTrace,
+    LandmarkHow,
     ResolvedLandmark,
     TraceEntry,
 )
@@ -276,7 +277,7 @@ def landmarks(repo: KernelRepo, rev: str | None = None) -> tuple[ResolvedLandmar
 
     def compute() -> tuple[ResolvedLandmark, ...]:
         found: dict[str, tuple[str, str]] = {}
-        how = "trailer" if repo.demo else "hash"
+        how: LandmarkHow = "trailer" if repo.demo else "hash"
         if repo.demo:
             out = repo.git.text(["log", "--no-decorate",
                                  f"--format=%H{_US}%aI{_US}%(trailers:key=Landmark,valueonly,"

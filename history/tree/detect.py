@@ -21,6 +21,7 @@ from history.results import (
     Detection,
     Evidence,
     SourceInfo,
+    Verdict,
 )
 from history.tree import extract
 from history.tree.extract import (
@@ -40,7 +41,7 @@ from history.tree.extract import (
 )
 from history.tree.source import KernelSource
 
-Answer = tuple[str, tuple[Evidence, ...], str]
+Answer = tuple[Verdict, tuple[Evidence, ...], str]
 """verdict, evidence, reason."""
 
 

@@ -8,7 +8,7 @@ the same way. Where the kernel keeps a function (which file) is data here, check
 from __future__ import annotations
 
 from history.c.syntax import Comment
-from history.results import DeviceType, Evidence, Step, StepList, TreeVersion
+from history.results import DeviceStyle, DeviceType, Evidence, Step, StepList, TreeVersion
 from history.tree.source import KernelSource
 
 KVM_MAIN = "virt/kvm/kvm_main.c"
@@ -136,7 +136,7 @@ def device_types(src: KernelSource) -> tuple[DeviceType, ...]:
                     evidence(src, path, line, note))
             for init in cfile.initializers("kvm_device_ops"):
                 destroy, release = init.value("destroy") or "", init.value("release") or ""
-                style = "release" if release else "destroy" if destroy else "none"
+                style: DeviceStyle = "release" if release else "destroy" if destroy else "none"
                 found.append((path, init, destroy, release, style))
         return tuple(
             DeviceType(arch=arch_of(path), symbol=init.symbol,

@@ -25,7 +25,7 @@ from pathlib import Path
 from history.c.syntax import CFile
 from history.errors import HistoryError
 from history.git.runner import Git
-from history.results import RfcResult, SourceInfo, Step, StepList
+from history.results import RfcOutcome, RfcResult, SourceInfo, Step, StepList
 from history.tree import extract
 from history.tree.extract import KVM_MAIN
 from history.tree.source import KernelSource
@@ -62,7 +62,7 @@ def _line_span(text: bytes, start: int, end: int) -> tuple[int, int] | None:
 
 
 def locate_and_swap(text: bytes, cfile: CFile | None = None
-                    ) -> tuple[bytes | None, str, str]:
+                    ) -> tuple[bytes | None, RfcOutcome, str]:
     """Apply the swap by syntax: (patched text or None, outcome, reason); ``cfile`` is
     ``text`` already parsed."""
     cfile = cfile if cfile is not None else CFile(text)

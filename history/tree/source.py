@@ -25,6 +25,7 @@ from history.c.syntax import CFile, Unreadable
 from history.errors import HistoryError
 from history.git.repo import KernelRepo, expand
 from history.git.runner import FILE_CAP, check_path, printable
+from history.results import SourceKind
 
 T = TypeVar("T")
 
@@ -68,7 +69,7 @@ def read_regular(root: Path, path: str) -> bytes | None:
 class KernelSource:
     """Files of one kernel revision; subclasses say where the bytes come from."""
 
-    kind = ""
+    kind: SourceKind
 
     def __init__(self, root: Path, rev: str) -> None:
         self.root = root
@@ -155,7 +156,7 @@ class KernelSource:
 class GitSource(KernelSource):
     """A commit of a git repository, read through the chokepoint (blobs, never the work tree)."""
 
-    kind = "git"
+    kind: SourceKind = "git"
 
     def __init__(self, repo: KernelRepo, sha: str) -> None:
         super().__init__(repo.path, sha)
@@ -226,7 +227,7 @@ class GitSource(KernelSource):
 class DirSource(KernelSource):
     """A plain source tree (no git), e.g. Debian's extracted ``linux-source-6.12``."""
 
-    kind = "dir"
+    kind: SourceKind = "dir"
 
     def __init__(self, root: Path) -> None:
         super().__init__(root, TREE_REV)
