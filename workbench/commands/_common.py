@@ -26,6 +26,16 @@ def repo_or_demo(path: str | None) -> KernelRepo:
     return KernelRepo.open(path)
 
 
+def add_function_options(parser: argparse.ArgumentParser, file_help: str) -> None:
+    """The positional function and ``--file`` that trace and blame share, with one default."""
+    from history.git import queries
+
+    parser.add_argument("function", nargs="?", default=queries.DEFAULT_FUNCTION,
+                        help="C function (default %(default)s)")
+    parser.add_argument("--file", default=queries.DEFAULT_FILE,
+                        help=f"{file_help} (default %(default)s)")
+
+
 def print_json(data: Any) -> None:
     """One JSON object on stdout (the ``--json`` contract)."""
     from workbench.output import json_text

@@ -7,17 +7,14 @@ import sys
 
 from history.git import queries
 from workbench.cli import add_repo_options, bounded_int
-from workbench.commands._common import open_repo, print_json
+from workbench.commands._common import add_function_options, open_repo, print_json
 from workbench.errors import UsageError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("blame", help="blame a function or line range at a revision")
     add_repo_options(parser)
-    parser.add_argument("function", nargs="?", default=queries.DEFAULT_FUNCTION,
-                        help="C function (default %(default)s)")
-    parser.add_argument("--file", default=queries.DEFAULT_FILE,
-                        help="file (default %(default)s)")
+    add_function_options(parser, "file")
     parser.add_argument("-L", dest="lines", metavar="START,END",
                         help="blame this line range instead of a function")
     parser.add_argument("--parent-of", type=bounded_int(1, 10_000_000), metavar="LINE",

@@ -7,16 +7,18 @@ import sys
 
 from history.git import queries
 from workbench.cli import add_repo_options, bounded_int
-from workbench.commands._common import commit_line, open_repo, print_json
+from workbench.commands._common import (
+    add_function_options,
+    commit_line,
+    open_repo,
+    print_json,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("trace", help="history of one function (git log -L, exact range)")
     add_repo_options(parser)
-    parser.add_argument("function", nargs="?", default=queries.DEFAULT_FUNCTION,
-                        help="C function (default %(default)s)")
-    parser.add_argument("--file", default=queries.DEFAULT_FILE,
-                        help="file defining it (default %(default)s)")
+    add_function_options(parser, "file defining it")
     parser.add_argument("-n", "--max-count", type=bounded_int(0, 100_000_000), default=None,
                         help="at most N commits")
     parser.add_argument("--no-patch", action="store_true", help="list commits only")
