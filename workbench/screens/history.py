@@ -172,8 +172,6 @@ class HistoryScreen(Screen[None]):
             elif name == "blame":
                 table: DataTable[object] = DataTable(id="blame-table", cursor_type="row",
                                                      zebra_stripes=True)
-                table.add_columns("commit", "date", "line")
-                table.add_column("text", width=100)
                 pane = Vertical(Static("", id="blame-title"), table, id="blame")
             else:
                 pane = Vertical(Static("Landmarks — enter jumps to the commit",
@@ -299,7 +297,13 @@ class HistoryScreen(Screen[None]):
             f"{label}{blame.path}:{blame.start}-{blame.end} at {blame.rev[:12]}{before}"
             "   , parent  < back")))
         table = self.query_one("#blame-table", DataTable)
-        table.clear()
+        # Widths fixed from the data: auto-width columns are sized on a later refresh, and a
+        # screen painted before it showed 6-digit hashes and year-only dates.
+        table.clear(columns=True)
+        table.add_column("commit", width=12)
+        table.add_column("date", width=10)
+        table.add_column("line", width=max(4, len(str(blame.end))))
+        table.add_column("text", width=100)
         for line in blame.lines:
             table.add_row(line.sha[:12], line.date[:10], str(line.line),
                           Text(escape_controls(line.text.expandtabs(8)), no_wrap=True))
