@@ -5,13 +5,14 @@ stores the first tree whole, every later ``commits/NN-slug/{meta.toml,patch.diff
 unified diff against its parent, applied by the strict applier of ``history.demo.patch`` (a
 mismatch fails naming the commit, file and hunk; nothing is stored twice).
 ``proposals/<name>/meta.toml`` names a base commit; the proposal's tree is that commit's with
-the RFC's swap applied by ``history.tree.rfc``, never a stored copy. ``ensure_demo()`` builds it with ``git fast-import`` into the user's
-cache directory on first use. Identities, dates and messages are fixed and fast-import writes
-objects verbatim, so two builds on any machine give the same commit ids; the directory name
-carries a digest of the spec, so a changed spec builds a fresh repository next to the old one.
-A build happens in a scratch directory that is always removed and is renamed into place only
-when complete, with a stamp naming its head commit; a cached copy whose head does not match
-its stamp (a corrupted or half-deleted cache) is rebuilt.
+the RFC's swap applied by ``history.tree.rfc``, never a stored copy. ``ensure_demo()`` builds
+it with ``git fast-import`` into the user's cache directory on first use. Identities, dates
+and messages are fixed and fast-import writes objects verbatim, so two builds on any machine
+give the same commit ids; the directory name carries a digest of the spec, so a changed spec
+builds a fresh repository next to the old one. A build happens in a scratch directory that is
+always removed and is renamed into place only when complete, with a stamp naming its head
+commit; a cached copy whose head does not match its stamp (a corrupted or half-deleted cache)
+is rebuilt.
 """
 
 from __future__ import annotations
