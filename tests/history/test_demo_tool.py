@@ -39,14 +39,14 @@ def _edit(spec: Path, which: str, capsys: pytest.CaptureFixture[str]) -> Path:
 def test_export_without_a_change_writes_nothing(spec: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     before = _snapshot(spec)
-    for which in ("0", "7", "22-drop-sync-events"):
+    for which in ("0", "7", "23-drop-sync-events"):
         directory = _edit(spec, which, capsys)
         assert main(["export", str(directory)]) == 0
         assert "no change" in capsys.readouterr().out
     assert _snapshot(spec) == before
 
 
-@pytest.mark.parametrize("which", [0, 5, 22])
+@pytest.mark.parametrize("which", [0, 5, 23])
 def test_an_edit_shows_in_its_commit_and_every_later_one(
         spec: Path, which: int, capsys: pytest.CaptureFixture[str]) -> None:
     directory = _edit(spec, str(which), capsys)
