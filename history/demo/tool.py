@@ -184,8 +184,12 @@ def build(out: Path | None, spec: Path) -> Path:
         return ensure_demo()
     if out.exists():
         raise HistoryError(f"{out} exists; build into a new directory")
-    scratch = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=out.parent if out.parent.is_dir()
-                                    else None))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".demo-build-", dir=out.parent))
+    except OSError as error:
+        raise HistoryError(f"cannot build the demo at {out}: {error.strerror or error}") \
+            from None
     try:
         built = build_demo(scratch / "repo.git", spec)
         os.rename(built, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -85,3 +86,21 @@ def test_the_stored_patches_are_in_the_generator_s_own_form() -> None:
     for parent, commit in itertools.pairwise(commits):
         stored = (SPEC_DIR / "commits" / commit.slug / PATCH).read_bytes()
         assert patch.diff_trees(dict(parent.tree), dict(commit.tree)) == stored, commit.slug
+
+
+def test_a_damaged_spec_fails_the_build_naming_commit_file_and_hunk(tmp_path: Path) -> None:
+    import shutil
+
+    from history.demo import PATCH, SPEC_DIR, build_demo
+
+    spec = tmp_path / "spec"
+    shutil.copytree(SPEC_DIR, spec, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    target = spec / "commits" / "07-pre-destroy" / PATCH
+    lines = target.read_bytes().splitlines(keepends=True)
+    context = next(i for i, line in enumerate(lines) if line.startswith(b" ") and len(line) > 3)
+    lines[context] = b" " + lines[context][1:].upper()
+    target.write_bytes(b"".join(lines))
+    with pytest.raises(PatchError, match=r"^demo commit 07-pre-destroy: \S+: hunk \d+ \(@@ .*"
+                                         r"does not apply: line \d+ differs"):
+        build_demo(tmp_path / "demo.git", spec)
+    assert not (tmp_path / "demo.git").exists()
