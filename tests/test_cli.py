@@ -87,3 +87,49 @@ def test_console_script_help() -> None:
     assert proc.returncode == 0
     for command in ("history", "trace", "blame", "landmarks", "screenshots"):
         assert command in proc.stdout
+
+
+# --- the four tree commands on the embedded demo (its Makefile names each commit's release) ---
+
+def test_demo_profile_maps_the_head_to_its_era(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["profile", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["profile"]["version"]["release"] == "6.15"
+    assert data["profile"]["version"]["evidence"]["path"] == "Makefile"
+    assert data["era"]["era"] == "6.15" and data["era"]["note"] == ""
+    assert data["era"]["disagreements"] == []
+    rows = {row["feature"]: row for row in data["era"]["rows"]}
+    assert rows["destroy-devices"]["detected"] == "present" and rows["destroy-devices"]["expected"]
+    assert rows["sync-events"]["detected"] == "absent" and not rows["sync-events"]["expected"]
+
+
+def test_demo_census_lists_every_modelled_arch(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["census", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    arches = {arch["arch"]: arch for arch in data["arches"]}
+    assert set(arches) == {"x86", "powerpc", "arm64", "s390", "riscv"}
+    assert all(arch["destroy_vm"]["function"] == "kvm_arch_destroy_vm"
+               for arch in arches.values())
+
+
+def test_demo_rfc_swaps_the_two_calls(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rfc", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["outcome"] in ("exact", "drift")
+    before = [step["name"] for step in data["before"]["steps"]]
+    after = [step["name"] for step in data["after"]["steps"]]
+    assert before.index("kvm_arch_destroy_vm") < before.index("kvm_destroy_devices")
+    assert after.index("kvm_destroy_devices") < after.index("kvm_arch_destroy_vm")
+
+
+@pytest.mark.parametrize(("rev", "era"), [("HEAD", "6.15"), ("HEAD~11", "6.2")])
+def test_demo_sim_takes_the_era_from_the_makefile(rev: str, era: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from history.demo import ensure_demo
+
+    demo = ensure_demo()
+    assert main(["sim", "--repo", str(demo), "--rev", rev, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tree"]["era"] == era and data["tree"]["rev"] == rev
+    assert data["runs"] and all(run["era"] == era for run in data["runs"])
+    assert all(run["claims"] for run in data["runs"])

@@ -1,13 +1,18 @@
 """Provides the embedded demo history: hand-written model sources, one commit per landmark.
 
-The spec lives beside this file (``commits/NN-slug/{meta.toml,tree/...}`` and
-``proposals/<name>/...``). ``ensure_demo()`` builds it with ``git fast-import`` into the user's
-cache directory on first use. Identities, dates and messages are fixed and fast-import writes
-objects verbatim, so two builds on any machine give the same commit ids; the directory name
-carries a digest of the spec, so a changed spec builds a fresh repository next to the old one.
-A build happens in a scratch directory that is always removed and is renamed into place only
-when complete, with a stamp naming its head commit; a cached copy whose head does not match
-its stamp (a corrupted or half-deleted cache) is rebuilt.
+The spec lives beside this file as a patch series: ``commits/00-baseline/{meta.toml,tree/...}``
+stores the first tree whole, every later ``commits/NN-slug/{meta.toml,patch.diff}`` is a
+unified diff against its parent, applied by the strict applier of ``history.demo.patch`` (a
+mismatch fails naming the commit, file and hunk; nothing is stored twice).
+``proposals/<name>/meta.toml`` names a base commit; the proposal's tree is that commit's with
+the RFC's swap applied by ``history.tree.rfc``, never a stored copy. ``ensure_demo()`` builds
+it with ``git fast-import`` into the user's cache directory on first use. Identities, dates
+and messages are fixed and fast-import writes objects verbatim, so two builds on any machine
+give the same commit ids; the directory name carries a digest of the spec, so a changed spec
+builds a fresh repository next to the old one. A build happens in a scratch directory that is
+always removed and is renamed into place only when complete, with a stamp naming its head
+commit; a cached copy whose head does not match its stamp (a corrupted or half-deleted cache)
+is rebuilt.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from history.demo import patch
 from history.errors import HistoryError
 from history.git.runner import Git
 
@@ -32,6 +38,9 @@ SPEC_DIR = Path(__file__).parent
 IDENTITY = ("kvm-workbench demo", "demo@kvm-workbench.invalid")
 BRANCH = "refs/heads/main"
 PROPOSAL_REF = "refs/proposals/{name}"
+#: The baseline commit's stored tree, and every later commit's diff against its parent.
+BASELINE_TREE = "tree"
+PATCH = "patch.diff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,8 @@ class DemoCommit:
     base: str | None = None
     """For proposals: the slug of the commit they apply on."""
     message_id: str | None = None
+    tree: tuple[tuple[str, bytes], ...] = ()
+    """Every file of the commit's tree (``files`` holds only those it adds or changes)."""
 
     @property
     def message(self) -> str:
@@ -69,38 +80,106 @@ class DemoCommit:
         return text
 
 
-def _load(directory: Path) -> DemoCommit:
-    meta = tomllib.loads((directory / "meta.toml").read_text())
-    tree = directory / "tree"
-    files = tuple(sorted(
-        (p.relative_to(tree).as_posix(), p.read_bytes())
-        for p in tree.rglob("*") if p.is_file()
-    )) if tree.is_dir() else ()
-    return DemoCommit(
-        slug=directory.name,
-        subject=meta["subject"],
-        body=meta.get("body", ""),
-        date=datetime.fromisoformat(meta["date"]),
-        files=files,
-        delete=tuple(meta.get("delete", ())),
-        landmark=meta.get("landmark"),
-        upstream=meta.get("upstream"),
-        fact=meta.get("fact"),
-        version=meta.get("version"),
-        base=meta.get("base"),
-        message_id=meta.get("message_id"),
-    )
+def _meta(directory: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads((directory / "meta.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise HistoryError(f"demo spec {directory.name}/meta.toml: {error}") from None
 
 
-def load_spec() -> tuple[tuple[DemoCommit, ...], tuple[DemoCommit, ...]]:
-    """The main-line commits in order, and the proposals (the RFC), from the package data."""
-    commits = tuple(_load(d) for d in sorted((SPEC_DIR / "commits").iterdir()) if d.is_dir())
-    proposals_dir = SPEC_DIR / "proposals"
-    proposals = tuple(_load(d) for d in sorted(proposals_dir.iterdir()) if d.is_dir()) \
-        if proposals_dir.is_dir() else ()
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every regular file under ``root`` by POSIX path (the baseline, an edit directory)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def _commit(directory: Path, meta: dict[str, Any], parent: dict[str, bytes],
+            tree: dict[str, bytes]) -> DemoCommit:
+    changed = tuple((path, data) for path, data in sorted(tree.items())
+                    if parent.get(path) != data)
+    try:
+        return DemoCommit(
+            slug=directory.name,
+            subject=meta["subject"],
+            body=meta.get("body", ""),
+            date=datetime.fromisoformat(meta["date"]),
+            files=changed,
+            delete=tuple(sorted(set(parent) - set(tree))),
+            landmark=meta.get("landmark"),
+            upstream=meta.get("upstream"),
+            fact=meta.get("fact"),
+            version=meta.get("version"),
+            base=meta.get("base"),
+            message_id=meta.get("message_id"),
+            tree=tuple(sorted(tree.items())),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise HistoryError(f"demo spec {directory.name}/meta.toml: bad or missing field"
+                           f" {error}") from None
+
+
+def commit_dirs(spec_dir: Path = SPEC_DIR) -> list[Path]:
+    """The commit directories, in order (``NN-slug``)."""
+    root = spec_dir / "commits"
+    if not root.is_dir():
+        raise HistoryError(f"demo spec is empty: {root}")
+    return sorted(d for d in root.iterdir() if d.is_dir())
+
+
+def load_commits(spec_dir: Path = SPEC_DIR) -> tuple[DemoCommit, ...]:
+    """The main line: the baseline's stored tree, then each patch applied strictly."""
+    commits: list[DemoCommit] = []
+    tree: dict[str, bytes] = {}
+    for index, directory in enumerate(commit_dirs(spec_dir)):
+        meta = _meta(directory)
+        patch_file, tree_dir = directory / PATCH, directory / BASELINE_TREE
+        if index == 0:
+            if not tree_dir.is_dir() or patch_file.exists():
+                raise HistoryError(f"demo spec {directory.name}: the first commit stores its"
+                                   f" whole tree under {BASELINE_TREE}/ and has no {PATCH}")
+            new = read_tree(tree_dir)
+        else:
+            if tree_dir.exists() or not patch_file.is_file():
+                raise HistoryError(f"demo spec {directory.name}: a later commit is one"
+                                   f" {PATCH}, with no {BASELINE_TREE}/")
+            new = patch.apply(tree, patch_file.read_bytes(), f"demo commit {directory.name}")
+        commits.append(_commit(directory, meta, tree, new))
+        tree = new
     if not commits:
-        raise HistoryError(f"demo spec is empty: {SPEC_DIR / 'commits'}")
-    return commits, proposals
+        raise HistoryError(f"demo spec is empty: {spec_dir / 'commits'}")
+    return tuple(commits)
+
+
+def load_proposals(commits: tuple[DemoCommit, ...], spec_dir: Path = SPEC_DIR,
+                   ) -> tuple[DemoCommit, ...]:
+    """The proposals: each is the RFC's swap (``history.tree.rfc``) applied to its base."""
+    from history.tree.rfc import PATH, locate_and_swap
+
+    root = spec_dir / "proposals"
+    by_slug = {commit.slug: commit for commit in commits}
+    proposals: list[DemoCommit] = []
+    for directory in sorted(d for d in root.iterdir() if d.is_dir()) if root.is_dir() else ():
+        meta = _meta(directory)
+        base = by_slug.get(meta.get("base", ""))
+        if base is None:
+            raise HistoryError(f"demo proposal {directory.name}: unknown base"
+                               f" {meta.get('base')!r}")
+        tree = dict(base.tree)
+        if PATH not in tree:
+            raise HistoryError(f"demo proposal {directory.name}: {base.slug} has no {PATH}")
+        patched, outcome, reason = locate_and_swap(tree[PATH])
+        if patched is None:
+            raise HistoryError(f"demo proposal {directory.name}: the RFC swap does not apply"
+                               f" to {base.slug} ({outcome}: {reason})")
+        tree[PATH] = patched
+        proposals.append(_commit(directory, meta, dict(base.tree), tree))
+    return tuple(proposals)
+
+
+def load_spec(spec_dir: Path = SPEC_DIR) -> tuple[tuple[DemoCommit, ...], tuple[DemoCommit, ...]]:
+    """The main-line commits in order, and the proposals (the RFC), from the package data."""
+    commits = load_commits(spec_dir)
+    return commits, load_proposals(commits, spec_dir)
 
 
 def _data(payload: bytes) -> bytes:
@@ -149,15 +228,15 @@ def fast_import_stream(commits: tuple[DemoCommit, ...], proposals: tuple[DemoCom
     return b"".join(out)
 
 
-def spec_digest() -> str:
+def spec_digest(spec_dir: Path = SPEC_DIR) -> str:
     """A digest of the builder's input; names the cache directory."""
-    commits, proposals = load_spec()
+    commits, proposals = load_spec(spec_dir)
     return hashlib.sha256(fast_import_stream(commits, proposals)).hexdigest()[:16]
 
 
-def build_demo(dest: Path) -> Path:
+def build_demo(dest: Path, spec_dir: Path = SPEC_DIR) -> Path:
     """Build the demo repository at ``dest`` (which must not exist). Returns ``dest``."""
-    commits, proposals = load_spec()
+    commits, proposals = load_spec(spec_dir)
     stream = fast_import_stream(commits, proposals)
     dest.mkdir(parents=True)
     git = Git(dest)

@@ -1,10 +1,11 @@
 """The embedded demo history's spec, checked without git.
 
-Walks ``history/demo/commits/NN-slug`` in order, materializes the tree of each commit in
-memory (previous tree, minus ``delete``, plus the files under ``tree/``) and checks what the
-rest of the workbench relies on: every C file parses cleanly at every commit, one commit per
-landmark, increasing dates, the teardown order in ``kvm_destroy_vm()`` (and its reversal in the
-RFC proposal), the ``kvm_destroy_vm_debugfs()`` trap, and no licence boilerplate copied in.
+Materializes the tree of each commit of ``history/demo/commits/NN-slug`` in memory (the
+baseline's stored tree, then each ``patch.diff`` applied by the demo's own strict applier,
+no git) and checks what the rest of the workbench relies on: every C file parses cleanly at
+every commit, one commit per landmark, increasing dates, the teardown order in
+``kvm_destroy_vm()`` (and its reversal in the RFC proposal, built by ``history.tree.rfc``), the
+``kvm_destroy_vm_debugfs()`` trap, and no licence boilerplate copied in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 import tree_sitter
 import tree_sitter_c
 
+from history.demo import DemoCommit, load_spec
 from history.git.landmarks import LANDMARKS, RFC_MESSAGE_ID, RFC_SUBJECT
 
 DEMO = Path(__file__).resolve().parents[2] / "history" / "demo"
@@ -37,45 +39,29 @@ class Step:
     directory: Path
     meta: dict[str, Any]
     changed: frozenset[str]
+    deleted: frozenset[str]
     tree: dict[str, str]
 
 
-def _read_dir(directory: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    meta = tomllib.loads((directory / "meta.toml").read_text(encoding="utf-8"))
-    root = directory / "tree"
-    files = {
-        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(root.rglob("*")) if path.is_file()
-    } if root.is_dir() else {}
-    return meta, files
+def _steps(loaded: tuple[DemoCommit, ...], parent: Path) -> tuple[Step, ...]:
+    steps = []
+    for commit in loaded:
+        directory = parent / commit.slug
+        meta = tomllib.loads((directory / "meta.toml").read_text(encoding="utf-8"))
+        tree = {path: data.decode("utf-8") for path, data in commit.tree}
+        steps.append(Step(commit.slug, directory, meta, frozenset(p for p, _ in commit.files),
+                          frozenset(commit.delete), tree))
+    return tuple(steps)
 
 
 @cache
 def commits() -> tuple[Step, ...]:
-    steps: list[Step] = []
-    tree: dict[str, str] = {}
-    for directory in sorted(p for p in COMMITS_DIR.iterdir() if p.is_dir()):
-        meta, files = _read_dir(directory)
-        tree = dict(tree)
-        for path in meta.get("delete", []):
-            assert path in tree, f"{directory.name} deletes {path}, which does not exist"
-            del tree[path]
-        tree.update(files)
-        steps.append(Step(directory.name, directory, meta, frozenset(files), tree))
-    return tuple(steps)
+    return _steps(load_spec()[0], COMMITS_DIR)
 
 
 @cache
 def proposals() -> tuple[Step, ...]:
-    by_slug = {step.slug: step for step in commits()}
-    steps: list[Step] = []
-    for directory in sorted(p for p in PROPOSALS_DIR.iterdir() if p.is_dir()):
-        meta, files = _read_dir(directory)
-        assert meta["base"] in by_slug, f"{directory.name}: unknown base {meta['base']!r}"
-        tree = dict(by_slug[meta["base"]].tree)
-        tree.update(files)
-        steps.append(Step(directory.name, directory, meta, frozenset(files), tree))
-    return tuple(steps)
+    return _steps(load_spec()[1], PROPOSALS_DIR)
 
 
 @cache
@@ -169,7 +155,7 @@ def test_every_commit_has_the_fields_the_builder_reads() -> None:
         assert "Upstream:" not in meta["body"], f"{step.slug}: trailers belong in meta fields"
         assert meta["fact"].startswith("F"), step.slug
         assert meta["version"].startswith("v"), step.slug
-        assert step.changed or meta.get("delete"), f"{step.slug} changes nothing"
+        assert step.changed or step.deleted, f"{step.slug} changes nothing"
         assert ("landmark" in meta) == ("upstream" in meta), step.slug
 
 
@@ -212,7 +198,7 @@ def test_no_licence_boilerplate_anywhere_in_the_demo() -> None:
             for word in ("SPDX", "Copyright"):
                 assert word not in text, f"{step.slug}: {path} contains {word}"
     for path in DEMO.rglob("*"):
-        if path.is_file() and path.suffix in (".c", ".h", ".toml", ".md"):
+        if path.is_file() and path.suffix in (".c", ".h", ".toml", ".md", ".diff"):
             text = path.read_text(encoding="utf-8")
             assert "SPDX" not in text and "Copyright" not in text, path
 
