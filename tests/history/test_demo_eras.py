@@ -49,7 +49,7 @@ EXPECTED: dict[str, str] = {
     "pv-leak-asce":              "???????????PPPPPPPPPPPPP",
     "destroy-fast-warn-relaxed": "???????????---------PPPP",
     "gisa-destroy-warn":         "???????????---------PPPP",
-    "vfio-group-lock":           "????????????????????????",
+    "vfio-group-lock":           "??????????????PPPPPPPPPP",
     "x86-nested-exit-reads-pic": "????????????????????????",
     "riscv-aia":                 "????????????????PPPPPPPP",
     "x86-vcpus-first":           "??????????????????????PP",
@@ -68,8 +68,6 @@ _NO_VFIO_AP = "drivers/s390/crypto/vfio_ap_ops.c is first modelled in 09"
 _NO_PV = "arch/s390/kvm/pv.c is first modelled in 11, the PV mmu_notifier"
 _OLD_VFIO = ("the demo's VFIO core is drivers/vfio/vfio.c until 14; the detector reads only"
              " vfio_main.c and group.c")
-_GROUP_CLOSE = ("the demo's close path is group.c vfio_device_group_close() (the v6.3 name);"
-                " the detector knows vfio_df_group_close() and vfio_device_fops_release()")
 _NO_NESTED = "arch/x86/kvm/vmx/nested.c is not modelled"
 
 #: (feature, commit) -> why the answer differs from the era table or is unknown where the era
@@ -86,7 +84,6 @@ WHY: dict[tuple[str, int], str] = {
     **{(feature, n): _NO_VFIO_AP for n in (6, 7, 8) for feature in ("vfio-ap", "vfio-ap-kvm-ref")},
     **{("pv", n): _NO_PV for n in (8, 9, 10)},
     **{("vfio-group-lock", n): _OLD_VFIO for n in range(9, 14)},
-    **{("vfio-group-lock", n): _GROUP_CLOSE for n in range(14, 24)},
     ("x86-nested-exit-reads-pic", 23): _NO_NESTED,
 }
 
