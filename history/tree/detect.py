@@ -389,9 +389,9 @@ def _gisa_warn(src: KernelSource) -> Answer:
 @_detector("vfio-group-lock", "F5.8", "VFIO device close holds group_lock across close_device",
            VFIO_MAIN, VFIO_GROUP)
 def _vfio_group_lock(src: KernelSource) -> Answer:
-    # The group close path's name by release: vfio_device_group_close() in group.c from the
-    # 6.2 split until the cdev rework renamed it vfio_df_group_close(); before the split the
-    # release of the device fd in vfio_main.c took the lock itself.
+    # The group close path by name: vfio_device_group_close() in group.c until the cdev rework
+    # renamed it vfio_df_group_close(); in older trees the device fd's release in
+    # vfio_main.c took the lock itself.
     for path, function in ((VFIO_GROUP, "vfio_df_group_close"),
                            (VFIO_GROUP, "vfio_device_group_close"),
                            (VFIO_MAIN, "vfio_device_fops_release")):
