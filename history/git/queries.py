@@ -95,6 +95,64 @@ def pickaxe(
                    cancelled=cancelled)
 
 
+SearchHit = tuple[str, Commit]
+"""How a commit matched a search (``hash``, ``message``, ``author``, ``pickaxe``) and the commit."""
+
+
+def search(
+    repo: KernelRepo,
+    term: str,
+    rev: str | None = None,
+    *,
+    paths: Sequence[str] = (),
+    limit: int | None = None,
+    cancelled: Cancelled = None,
+) -> Iterator[SearchHit]:
+    """Every commit reachable from ``rev`` that ``term`` names, streamed in four passes.
+
+    A revision name (a hash of any length git can resolve, a tag) comes first; then commit
+    messages, then authors (fixed strings, case-insensitive: a term is text, not a regular
+    expression a user must escape), then, with a pathspec, the commits whose diffs add or
+    remove ``term`` (``-S``). Each commit is reported once, by the first pass that found it;
+    ``limit`` caps each pass, and ``cancelled`` stops the git of the running pass.
+    """
+    term = term.strip()
+    if not term:
+        raise HistoryError("search needs a non-empty term")
+    if "\0" in term or "\n" in term:
+        raise HistoryError("a search term is one line of text")
+    seen: set[str] = set()
+    named = _revision_named(repo, term)
+    if named is not None:
+        seen.add(named.sha)
+        yield "hash", named
+    passes: list[tuple[str, tuple[str, ...], Sequence[str]]] = [
+        ("message", ("--fixed-strings", "--regexp-ignore-case", f"--grep={term}"), ()),
+        ("author", ("--fixed-strings", "--regexp-ignore-case", f"--author={term}"), ()),
+    ]
+    if paths:
+        passes.append(("pickaxe", (f"-S{term}", *_DIFF_FLAGS), paths))
+    for how, extra, pathspec in passes:
+        for commit in log(repo, rev, paths=pathspec, limit=limit, extra=extra,
+                          cancelled=cancelled):
+            if commit.sha not in seen:
+                seen.add(commit.sha)
+                yield how, commit
+            if cancelled is not None and cancelled():
+                return
+
+
+def _revision_named(repo: KernelRepo, term: str) -> Commit | None:
+    """The commit ``term`` names as a revision (hash prefix ≥ 4 digits, tag, branch), else None."""
+    if term.startswith("-") or any(ch.isspace() for ch in term):
+        return None
+    try:
+        sha = repo.resolve(term)
+    except HistoryError:
+        return None
+    return next(log(repo, sha, limit=1), None)
+
+
 def commit_by_function(
     repo: KernelRepo, name: str, path: str, rev: str | None = None, *,
     limit: int | None = None, cancelled: Cancelled = None,

@@ -149,3 +149,34 @@ def test_closing_a_stream_kills_git(make_repo) -> None:  # type: ignore[no-untyp
     assert _git_children() == []
     cancelled = list(queries.log(KernelRepo.open(path), cancelled=lambda: True))
     assert cancelled == [] and _git_children() == []
+
+
+def test_search_by_hash_message_author_and_pickaxe(kernel_like: Path) -> None:
+    """Each pass finds what the others cannot, and a commit is reported once, first pass wins."""
+    repo = KernelRepo.open(kernel_like)
+    commits = list(queries.log(repo))
+    oldest = commits[-1]
+    hits = list(queries.search(repo, oldest.sha[:7]))
+    assert hits[0] == ("hash", oldest)
+    assert [(how, c.subject) for how, c in queries.search(repo, "DESTROY emulated")] == [
+        ("message", "kvm: destroy emulated devices on VM exit")]
+    by_author = list(queries.search(repo, oldest.author.upper()))
+    assert {how for how, _ in by_author} == {"author"} and len(by_author) == len(commits)
+    # "debugfs_remove(" appears only in the diff of the third commit, in no message
+    assert list(queries.search(repo, "debugfs_remove(")) == []
+    hits = list(queries.search(repo, "debugfs_remove(", paths=["virt/kvm"]))
+    assert [(how, c.subject) for how, c in hits] == [("pickaxe", "kvm: debugfs only")]
+    # a term is text: regex metacharacters match themselves
+    assert list(queries.search(repo, "kvm: .*")) == []
+
+
+def test_search_refuses_bad_terms_and_stops_when_cancelled(kernel_like: Path) -> None:
+    repo = KernelRepo.open(kernel_like)
+    for bad in ("", "   ", "a\nb"):
+        with pytest.raises(HistoryError):
+            list(queries.search(repo, bad))
+    assert len(list(queries.search(repo, "kvm"))) == 3
+    stopped = list(queries.search(repo, "kvm", cancelled=lambda: True))
+    assert stopped == []  # a cancelled search starts no git and reports nothing
+    # an option-like term is never a revision or an option to git: only text to find
+    assert list(queries.search(repo, "--all")) == []
