@@ -122,6 +122,8 @@ def search(
     if "\0" in term or "\n" in term:
         raise HistoryError("a search term is one line of text")
     seen: set[str] = set()
+    if cancelled is not None and cancelled():
+        return
     named = _revision_named(repo, term)
     if named is not None:
         seen.add(named.sha)
