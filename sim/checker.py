@@ -130,9 +130,11 @@ def _search(profile: Profile, reduction: str, cutoff: int, visit: Visit | None, 
 
 def _claims(profile: Profile, ids: Sequence[str] | None, reduction: str, cutoff: int
             ) -> list[Claim]:
+    """The claims one search judges: ``ids`` if given (checked here), else the profile's
+    (checked when the profile was built)."""
     wanted = tuple(ids) if ids is not None else profile.claim_ids()
     problems = [f"unknown claim {claim_id!r}" for claim_id in wanted
-                if claim_id not in CLAIM_BY_ID]
+                if ids is not None and claim_id not in CLAIM_BY_ID]
     if reduction not in REDUCTIONS:
         problems.append(f"unknown reduction {reduction!r} ({', '.join(REDUCTIONS)})")
     if cutoff < 1:

@@ -56,17 +56,16 @@ class Queue:
         return "+".join(flags) or "idle"
 
 
-@dataclass_transform()
-class _Record(type):
+class _RecordMeta(type):
     """Builds State and Draft over the fields of one base, so a field is declared once.
 
-    Type checkers read the fields off the base (``dataclass_transform``). At run time the base
-    only holds the slots, and each subclass becomes a dataclass — frozen or not — over the
-    base's annotations, so both stay slotted and share one field order."""
+    The base (a direct subclass of :class:`_Record`) only holds the slots; each class below it
+    becomes a dataclass — frozen or not — over the base's annotations, so both stay slotted
+    and share one field order."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
-                *, frozen: bool = False) -> _Record:
-        if not bases:
+                *, frozen: bool = False) -> _RecordMeta:
+        if not bases or bases[0] is _Record:
             namespace["__slots__"] = tuple(namespace.get("__annotations__", {}))
             return super().__new__(mcs, name, bases, namespace)
         if namespace.get("__annotations__"):
@@ -78,7 +77,14 @@ class _Record(type):
         return cls
 
 
-class Fields(metaclass=_Record):
+@dataclass_transform()
+class _Record(metaclass=_RecordMeta):
+    """Type checkers read its subclasses as dataclasses (fields, constructor, frozen)."""
+
+    __slots__ = ()
+
+
+class StateFields(_Record):
     """The fields of a :class:`State` and of its :class:`Draft`; see the module docstring for
     what each part is for."""
 
@@ -145,7 +151,9 @@ class Fields(metaclass=_Record):
         return self.pv in CONFIG_LIVE
 
 
-class State(Fields, frozen=True):
+# type checkers forbid a frozen dataclass over a non-frozen one; StateFields is no dataclass
+# at run time, only the slots
+class State(StateFields, frozen=True):  # type: ignore[misc]
     """A snapshot of the modelled world: immutable and hashable (the search's visited set)."""
 
     def users(self) -> tuple[str, ...]:
@@ -184,7 +192,7 @@ _values = attrgetter(*FIELDS)
 """All field values of a State or a Draft, in field order (one C call)."""
 
 
-class Draft(Fields):
+class Draft(StateFields):
     """A mutable copy of a :class:`State` that one transition edits."""
 
     @classmethod

@@ -64,16 +64,19 @@ def _sync_events(tx: Tx) -> None:
 
 
 def _pre_destroy(tx: Tx) -> None:
+    """kvm_arch_pre_destroy_vm (x86, F2.4): where the EOI-work cancel landed (F2.8)."""
     if tx.d.eoi_work == "pending" and tx.has("x86-eoi-cancel"):
         tx.d.eoi_work = "cancelled"  # cancel + flush the IOAPIC EOI work (F2.8, F8.16)
         tx.guard("eoi-work-cancelled")
 
 
 def _io_bus_destroy(tx: Tx) -> None:
+    """kvm_io_bus_destroy: the emulated I/O regions go first (F3.3)."""
     tx.free("io-buses")  # iodev destructors run here, before arch and devices (F3.3)
 
 
 def _arch_destroy(tx: Tx) -> None:
+    """kvm_arch_destroy_vm: the architecture's own steps run next (F2.6, sim.arches)."""
     tx.mark("arch_destroy")
     if tx.profile.arch == "s390":
         tx.mark("s390_arch_destroy")
@@ -81,6 +84,7 @@ def _arch_destroy(tx: Tx) -> None:
 
 
 def _destroy_devices(tx: Tx) -> None:
+    """kvm_destroy_devices: ops->destroy of every destroy-style device still live (F1.3)."""
     tx.mark("destroy_devices")
     live = [kind for kind, status in tx.d.devices
             if status == "live" and tx.profile.style(kind) == "destroy"]
@@ -93,6 +97,7 @@ def _destroy_devices(tx: Tx) -> None:
 
 
 def _free_vm(tx: Tx) -> None:
+    """kvm_arch_free_vm: struct kvm is freed (F2.6)."""
     tx.free("kvm")
     tx.d.kvm = "freed"
     tx.mark("kvm_freed")
