@@ -25,9 +25,11 @@ the others (``kvm_unshare_hyp``, ``gmap_remove``, ...) change no modelled state.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sim.eras import Version
+from sim.facts import require_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,3 +218,20 @@ ARCHES: dict[str, Arch] = {
         ),
     )
 }
+
+
+def cited_facts(arches: dict[str, Arch]) -> Iterator[tuple[str, str]]:
+    """(entry, fact id) for every architecture, step, device and vCPU dereference."""
+    for arch in arches.values():
+        yield repr(arch.name), arch.fact
+        for step in arch.steps:
+            yield f"{arch.name!r} step {step.name!r}", step.fact
+        for ref in arch.vcpu_refs:
+            yield f"{arch.name!r} vCPU ref {ref.obj!r}", ref.fact
+        for kind in arch.devices:
+            yield f"{arch.name!r} device {kind.kind!r}", kind.fact
+            for ref in kind.vcpu_refs:
+                yield f"{arch.name!r} device {kind.kind!r} vCPU ref {ref.obj!r}", ref.fact
+
+
+require_facts("sim.arches.ARCHES", cited_facts(ARCHES))

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.facts import require_facts
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -102,6 +104,8 @@ _GUARDS = (
 
 #: Guard id -> guard.
 GUARDS: dict[str, Guard] = {guard.id: guard for guard in _GUARDS}
+
+require_facts("sim.catalog.GUARDS", ((repr(g.id), g.fact) for g in _GUARDS))
 
 
 _RULES = (
@@ -192,6 +196,8 @@ _RULES = (
 
 #: Rule key -> rule.
 RULES: dict[str, Rule] = {rule.key: rule for rule in _RULES}
+
+require_facts("sim.catalog.RULES", ((repr(r.key), r.fact) for r in _RULES))
 
 #: Names ``--exclude`` accepts (user, guest and asynchronous events).
 EXCLUDABLE: tuple[str, ...] = tuple(dict.fromkeys(rule.event for rule in _RULES if rule.event))

@@ -24,14 +24,18 @@ from sim.catalog import GUARDS, Event
 from sim.claims import CLAIM_BY_ID, Claim, applies, vacuity_reason
 from sim.errors import CheckCancelled, ProfileError
 from sim.events import successors
-from sim.profile import Profile
+from sim.profile import Profile, initial_state
 from sim.result import Change, CheckResult, ClaimResult, Prevention, Stats, TraceStep
-from sim.state import State, diff, initial_state
+from sim.state import State, diff
 
 REDUCTIONS = ("counter", "symmetry", "none")
 DEFAULT_CUTOFF = 2
 
 Parent = dict[State, tuple[State, Event] | None]
+"""Every visited state -> the state and event it was first reached by (None: the initial)."""
+
+Visit = Callable[[State, Event, State], None]
+"""Called with (before, event, after) for every transition, in search order."""
 
 
 def check(
@@ -60,13 +64,44 @@ def check(
     """
     chosen = _claims(profile, claims, reduction, cutoff)
     started = time.perf_counter()
-    cap = cutoff if reduction == "counter" else 0
-    init = initial_state(profile, reduction=reduction, cap=cap)
-    parent: Parent = {init: None}
     failures: dict[str, tuple[State, Event, State, str]] = {}
     exercised = dict.fromkeys((claim.id for claim in chosen), 0)
     guarded: dict[str, int] = {}
     reads: set[str] = set(profile.init_reads)
+
+    def judge(state: State, event: Event, after: State) -> None:
+        if event.reads:
+            reads.update(event.reads)
+        for guard in event.guards:
+            guarded[guard] = guarded.get(guard, 0) + 1
+        if event.marks or event.accesses or event.frees:
+            for claim in chosen:
+                if applies(claim, state, event):
+                    exercised[claim.id] += 1
+                    if claim.id not in failures:
+                        why = claim.check(state, event, after)
+                        if why:
+                            failures[claim.id] = (state, event, after, why)
+
+    init, parent, transitions, depth = _search(
+        profile, reduction, cutoff, judge, progress=progress, cancelled=cancelled, every=every)
+    stats = Stats(len(parent), transitions, depth, time.perf_counter() - started)
+    results = tuple(_judge(profile, claim, failures.get(claim.id), parent, reads,
+                           exercised[claim.id], guarded) for claim in chosen)
+    return CheckResult(profile, init, stats, results, reduction, cutoff)
+
+
+def _search(profile: Profile, reduction: str, cutoff: int, visit: Visit | None, *,
+            progress: Callable[[int], None] | None = None,
+            cancelled: Callable[[], bool] | None = None, every: int = 4096,
+            ) -> tuple[State, Parent, int, int]:
+    """Breadth-first search from the initial state: (initial, parent map, transitions, depth).
+
+    Level by level, so the first path to a state is a shortest one; ``visit`` sees every
+    transition, including those into states already seen."""
+    cap = cutoff if reduction == "counter" else 0
+    init = initial_state(profile, reduction=reduction, cap=cap)
+    parent: Parent = {init: None}
     transitions = depth = expanded = 0
     frontier = [init]
     while frontier:
@@ -74,18 +109,8 @@ def check(
         for state in frontier:
             for event, after in successors(state, profile):
                 transitions += 1
-                if event.reads:
-                    reads |= event.reads
-                for guard in event.guards:
-                    guarded[guard] = guarded.get(guard, 0) + 1
-                if event.marks or event.accesses or event.frees:
-                    for claim in chosen:
-                        if applies(claim, state, event):
-                            exercised[claim.id] += 1
-                            if claim.id not in failures:
-                                why = claim.check(state, event, after)
-                                if why:
-                                    failures[claim.id] = (state, event, after, why)
+                if visit is not None:
+                    visit(state, event, after)
                 if after not in parent:
                     parent[after] = (state, event)
                     following.append(after)
@@ -100,17 +125,16 @@ def check(
         frontier = following
     if progress is not None:
         progress(len(parent))
-    stats = Stats(len(parent), transitions, depth, time.perf_counter() - started)
-    results = tuple(_judge(profile, claim, failures.get(claim.id), parent, reads,
-                           exercised[claim.id], guarded) for claim in chosen)
-    return CheckResult(profile, init, stats, results, reduction, cutoff)
+    return init, parent, transitions, depth
 
 
 def _claims(profile: Profile, ids: Sequence[str] | None, reduction: str, cutoff: int
             ) -> list[Claim]:
+    """The claims one search judges: ``ids`` if given (checked here), else the profile's
+    (checked when the profile was built)."""
     wanted = tuple(ids) if ids is not None else profile.claim_ids()
     problems = [f"unknown claim {claim_id!r}" for claim_id in wanted
-                if claim_id not in CLAIM_BY_ID]
+                if ids is not None and claim_id not in CLAIM_BY_ID]
     if reduction not in REDUCTIONS:
         problems.append(f"unknown reduction {reduction!r} ({', '.join(REDUCTIONS)})")
     if cutoff < 1:
@@ -165,15 +189,4 @@ def trace_to(parent: Parent, state: State, event: Event, after: State) -> tuple[
 def reachable(profile: Profile, *, reduction: str = "counter", cutoff: int = DEFAULT_CUTOFF
               ) -> frozenset[State]:
     """Every state the search visits (for cross-checks such as the random-walk test)."""
-    cap = cutoff if reduction == "counter" else 0
-    seen = {initial_state(profile, reduction=reduction, cap=cap)}
-    frontier = list(seen)
-    while frontier:
-        following = []
-        for state in frontier:
-            for _, after in successors(state, profile):
-                if after not in seen:
-                    seen.add(after)
-                    following.append(after)
-        frontier = following
-    return frozenset(seen)
+    return frozenset(_search(profile, reduction, cutoff, None)[1])

@@ -22,15 +22,31 @@ meaning.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sim.arches import Arch
 from sim.catalog import Event
+from sim.errors import ModelError
+from sim.facts import require_facts
 from sim.state import Queue, State
 
-if TYPE_CHECKING:
-    from sim.profile import Profile
+
+class ProfileView(Protocol):
+    """What a claim's scope reads of a profile. A protocol, not sim.profile.Profile (which
+    satisfies it), so that the claims sit below the profile that validates a choice of them."""
+
+    @property
+    def arch(self) -> str: ...
+    @property
+    def arch_spec(self) -> Arch: ...
+    @property
+    def features(self) -> frozenset[str]: ...
+    @property
+    def vfio_present(self) -> bool: ...
+    @property
+    def queues(self) -> int: ...
 
 Check = Callable[[State, Event, State], str]
 """(before, event, after) -> '' if the claim holds for the step, else why it does not."""
@@ -38,7 +54,7 @@ Check = Callable[[State, Event, State], str]
 Relevant = Callable[[State, Event], bool]
 """(before, event) -> whether a triggered step is one the claim speaks about."""
 
-Scope = Callable[["Profile"], str]
+Scope = Callable[[ProfileView], str]
 """profile -> '' if the claim can be exercised in it, else why it cannot (vacuity reason)."""
 
 
@@ -90,7 +106,7 @@ def _se_ap_relevant(before: State, event: Event) -> bool:
     return before.queues.any(_bound)
 
 
-def _se_ap_scope(profile: Profile) -> str:
+def _se_ap_scope(profile: ProfileView) -> str:
     if not profile.arch_spec.pv:
         return f"no secure guest on {profile.arch}"
     if "pv" not in profile.features:
@@ -224,11 +240,11 @@ def _gisa_mask(before: State, event: Event, after: State) -> str:
     return ""
 
 
-def _gisa_scope(profile: Profile) -> str:
+def _gisa_scope(profile: ProfileView) -> str:
     return "" if profile.arch == "s390" else f"no GISA on {profile.arch}"
 
 
-def _pv_scope(profile: Profile) -> str:
+def _pv_scope(profile: ProfileView) -> str:
     if not profile.arch_spec.pv or "pv" not in profile.features:
         return "no secure guest in this profile"
     return ""
@@ -323,10 +339,20 @@ CLAIM_BY_ID: dict[str, Claim] = {claim.id: claim for claim in CLAIMS}
 CLAIM_IDS: tuple[str, ...] = tuple(CLAIM_BY_ID)
 
 
-def registry_problems() -> list[str]:
-    """Duplicate ids in the claim registry (users may add claims; ids must stay unique)."""
-    return [f"duplicate claim id {claim_id!r} in the registry"
-            for claim_id, n in Counter(claim.id for claim in CLAIMS).items() if n > 1]
+def validate(claims: Sequence[Claim]) -> None:
+    """Raise ModelError for a duplicate id or a citation of an unknown fact.
+
+    Run once on CLAIMS when this module is imported: users may add claims, and ids are what
+    scripts select them by."""
+    duplicates = [f"sim.claims.CLAIMS entry {claim_id!r} is defined {n} times"
+                  for claim_id, n in Counter(claim.id for claim in claims).items() if n > 1]
+    if duplicates:
+        raise ModelError("; ".join(duplicates))
+    require_facts("sim.claims.CLAIMS",
+                  ((repr(claim.id), fact_id) for claim in claims for fact_id in claim.facts))
+
+
+validate(CLAIMS)
 
 
 def applies(claim: Claim, before: State, event: Event) -> bool:
@@ -336,7 +362,7 @@ def applies(claim: Claim, before: State, event: Event) -> bool:
     return claim.id == "no-uaf" and bool(event.accesses or event.frees)
 
 
-def vacuity_reason(claim: Claim, profile: Profile) -> str:
+def vacuity_reason(claim: Claim, profile: ProfileView) -> str:
     """Why a claim that nothing exercised is vacuous in this profile."""
     reason = claim.scope(profile) if claim.scope is not None else ""
     return reason or claim.unexercised or "nothing it speaks about happens in any reachable state"

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from sim.errors import SimError
+from sim.facts import require_facts
 
 Version = tuple[int, int]
 """(major, minor) of a mainline release."""
@@ -173,6 +174,8 @@ FEATURES: tuple[Feature, ...] = (
 
 #: Feature name -> feature.
 FEATURE_BY_NAME: dict[str, Feature] = {feature.name: feature for feature in FEATURES}
+
+require_facts("sim.eras.FEATURES", ((repr(f.name), f.fact) for f in FEATURES))
 
 
 def features_for(era: Version) -> frozenset[str]:

@@ -18,6 +18,11 @@ class ProfileError(SimError):
         super().__init__("invalid profile: " + "; ".join(self.problems))
 
 
+class ModelError(Exception):
+    """The model contradicts itself (a table entry citing an unknown fact, a kernel step
+    without an effect): a bug in sim/, never bad input, so it is not a SimError."""
+
+
 class CheckCancelled(Exception):
     """The caller's ``cancelled()`` returned true; the search stopped early."""
 

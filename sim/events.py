@@ -23,7 +23,6 @@ Modelling choices (each keeps verdicts while bounding the state space, see DESIG
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sim.kernel import (
     Txs,
@@ -33,12 +32,10 @@ from sim.kernel import (
     release_file,
     reset_queues,
 )
+from sim.profile import Profile
 from sim.state import Queue, State
 from sim.steps import Outcome, run_step
 from sim.tx import Tx, begin
-
-if TYPE_CHECKING:
-    from sim.profile import Profile
 
 
 def successors(state: State, profile: Profile) -> list[Outcome]:

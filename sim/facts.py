@@ -1,15 +1,19 @@
 """Provides the kernel-fact table: every model rule cites one of these ids.
 
-The ids, titles and commits are those of ``shared/kernel-facts.md``; the table exists so that a
-profile can check, when it is built, that every feature, step, device and event it uses rests on
-a fact the dossier actually contains (and so that the trace of a counterexample can name the
-commit behind each step). Hashes are copied exactly as the dossier prints them: 40 hex digits
+The ids, titles and commits are those of ``shared/kernel-facts.md``; the table exists so that
+every table of the model can check, when its module is imported, that each feature, step,
+device, toggle, claim and event rests on a fact the dossier actually contains
+(:func:`require_facts`), and so that the trace of a counterexample can name the commit behind
+each step. Hashes are copied exactly as the dossier prints them: 40 hex digits
 where a primary source printed them, else the abbreviated form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from sim.errors import ModelError
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,3 +247,14 @@ def commit_of(fact_id: str) -> str:
     """The commit a fact names, or '' (unknown ids give '' too: validation reports them)."""
     known = FACTS.get(fact_id)
     return known.commit if known else ""
+
+
+def require_facts(table: str, cited: Iterable[tuple[str, str]]) -> None:
+    """Raise ModelError naming every ``(entry, fact id)`` of ``table`` whose fact is unknown.
+
+    Each table module calls this once, when it is imported, so a rule never rests on a fact
+    the dossier lacks and no profile has to check the tables again."""
+    unknown = [f"{table} entry {entry} cites unknown fact {fact_id!r}"
+               for entry, fact_id in cited if fact_id not in FACTS]
+    if unknown:
+        raise ModelError("; ".join(unknown))

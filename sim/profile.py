@@ -4,11 +4,12 @@ A profile is an architecture, a kernel era (its feature set, sim.eras), the call
 ``kvm_destroy_vm()`` (``current``, ``reversed`` — the RFC — or an explicit ``--steps`` list),
 the userspace that drives teardown (sim.userspace: ``any``, ``qemu-8.2``, ``qemu-8.1``, with or
 without QEMU's async-teardown helper), the toggles (sim.toggles), the population sizes, the
-claims to check and the user events to leave out. It validates itself when it is built, like a
-state machine definition does: every problem (unknown step, missing step, unknown toggle or
-value, unknown or duplicate claim, unknown event or feature, a rule citing a fact id
-kernel-facts does not have) is collected and raised as one ProfileError, so the user fixes
-everything in one go.
+claims to check and the user events to leave out. It validates the user's choices when it is
+built, like a state machine definition does: every problem (unknown step, missing step, unknown
+toggle or value, unknown or duplicate claim, unknown event or feature) is collected and raised
+as one ProfileError, so the user fixes everything in one go. The tables themselves (every rule
+cites a known fact, every step has an effect) are checked once, when their modules are
+imported. :func:`initial_state` builds the state every search of a profile starts from.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sim.arches import ARCHES, Arch, DeviceKind
-from sim.catalog import EXCLUDABLE, GUARDS, RULES
+from sim.catalog import EXCLUDABLE
+from sim.claims import CLAIM_IDS
 from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
 from sim.eras import (
     FEATURE_BY_NAME,
-    FEATURES,
     NEWEST,
     OLDEST,
     Version,
@@ -31,7 +33,9 @@ from sim.eras import (
     parse_era,
 )
 from sim.errors import ProfileError, SimError
-from sim.facts import FACTS
+from sim.facts import require_facts
+from sim.population import make
+from sim.state import Queue, State
 from sim.toggles import RETIRED, TOGGLE_BY_NAME, TOGGLES
 from sim.userspace import USERSPACE_NAMES, USERSPACES, Userspace
 
@@ -55,7 +59,12 @@ VM_STEPS: tuple[VmStep, ...] = (
 )
 VM_STEP_BY_NAME: dict[str, VmStep] = {step.name: step for step in VM_STEPS}
 
+require_facts("sim.profile.VM_STEPS", ((repr(step.name), step.fact) for step in VM_STEPS))
+
 ORDERS = ("current", "reversed")
+
+Style = Literal["refcount", "release", "destroy"]
+"""How a device of a kind is freed in an era (Profile.style)."""
 
 #: Features whose boundary matters to an architecture's rules (for the notes of a run).
 _RELEVANT: dict[str, tuple[str, ...]] = {
@@ -180,7 +189,7 @@ class Profile:
         """The device table entry of a kind this VM has."""
         return next(k for k in self.arch_spec.devices if k.kind == kind)
 
-    def style(self, kind: str) -> str:
+    def style(self, kind: str) -> Style:
         """'refcount', 'release' or 'destroy': how a device of this kind is freed in this era."""
         if "device-refcount" in self.features:
             return "refcount"
@@ -192,8 +201,6 @@ class Profile:
 
     def claim_ids(self) -> tuple[str, ...]:
         """The claims this run checks."""
-        from sim.claims import CLAIM_IDS
-
         return self.claims or CLAIM_IDS
 
     def label(self) -> str:
@@ -207,10 +214,9 @@ def _device_present(kind: DeviceKind, features: frozenset[str], toggles: Mapping
 
 
 def _problems(profile: Profile) -> list[str]:
-    """Everything wrong with a profile, as one list."""
-    from sim.claims import CLAIM_IDS, CLAIMS, registry_problems
-
-    problems: list[str] = registry_problems()
+    """Everything wrong with the user's choices in a profile, as one list (the tables were
+    checked when their modules were imported)."""
+    problems: list[str] = []
     if profile.arch not in ARCHES:
         problems.append(f"unknown arch {profile.arch!r} (known: {', '.join(ARCHES)})")
     if not OLDEST <= profile.era <= NEWEST:
@@ -255,47 +261,7 @@ def _problems(profile: Profile) -> list[str]:
     known_events = excludable_events()
     for name in sorted(profile.excluded - set(known_events)):
         problems.append(f"unknown event {name!r} (excludable: {', '.join(known_events)})")
-    problems.extend(unknown_facts(_cited_facts(CLAIMS)))
-    from sim.steps import check_arch_effects
-
-    problems.extend(check_arch_effects({step.name for arch in ARCHES.values()
-                                        for step in arch.steps}))
     return problems
-
-
-def _cited_facts(claims: Iterable[object]) -> Iterable[tuple[str, str]]:
-    """(where, fact id) for every rule of the model."""
-    for feature in FEATURES:
-        yield f"feature {feature.name}", feature.fact
-    for arch in ARCHES.values():
-        yield f"arch {arch.name}", arch.fact
-        for step in arch.steps:
-            yield f"arch step {arch.name}/{step.name}", step.fact
-        for ref in arch.vcpu_refs:
-            yield f"vcpu ref {arch.name}/{ref.obj}", ref.fact
-        for kind in arch.devices:
-            yield f"device {arch.name}/{kind.kind}", kind.fact
-            for ref in kind.vcpu_refs:
-                yield f"vcpu ref {arch.name}/{kind.kind}/{ref.obj}", ref.fact
-    for space in USERSPACES.values():
-        yield f"userspace {space.name}", space.fact
-    for vm_step in VM_STEPS:
-        yield f"step {vm_step.name}", vm_step.fact
-    for toggle in TOGGLES:
-        yield f"toggle {toggle.name}", toggle.fact
-    for rule in RULES.values():
-        yield f"rule {rule.key}", rule.fact
-    for guard in GUARDS.values():
-        yield f"guard {guard.id}", guard.fact
-    for claim in claims:
-        for fact_id in getattr(claim, "facts", ()):
-            yield f"claim {getattr(claim, 'id', '?')}", fact_id
-
-
-def unknown_facts(cited: Iterable[tuple[str, str]]) -> list[str]:
-    """One problem per citation of a fact id that kernel-facts.md does not have."""
-    return [f"{where} cites unknown fact {fact_id!r}" for where, fact_id in cited
-            if fact_id not in FACTS]
 
 
 def _notes(profile: Profile, arch: Arch) -> tuple[str, ...]:
@@ -370,3 +336,49 @@ def build_profile(
                    toggles=tuple(sorted((toggles or {}).items())), vcpus=vcpus,
                    queues=queues, claims=tuple(claims), excluded=frozenset(exclude),
                    userspace=userspace, async_teardown=async_teardown)
+
+
+def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2) -> State:
+    """The fully set-up VM every search starts from.
+
+    The VMM process runs a guest: VM fd, vCPU fds and one fd per kvm_device are open; on s390
+    the guest is a Secure Execution guest (secure vCPUs, PV notifier registered where the era
+    has it) with a vfio_ap mdev open whose queues are in use (reset 'none'), with the kvm
+    reference(s) the era's vfio_ap and VFIO core take; kvm-vfio has the VFIO group attached.
+    """
+    feats = profile.features
+    pv = profile.arch_spec.pv and "pv" in feats
+    vfio = profile.arch_spec.vfio if profile.vfio_present else ""
+    refs = set()
+    if vfio == "mdev" and "vfio-ap-kvm-ref" in feats:
+        refs.add("vfio_ap")
+    if vfio and "vfio-core-kvm-ref" in feats:
+        refs.add("vfio-core")
+    queues = profile.queues if vfio == "mdev" else 0
+    return State(
+        proc="alive",
+        mm_users=frozenset({"vmm", "helper"} if profile.async_teardown else {"vmm"}),
+        blocked="",
+        files=frozenset(name for name in profile.files if name != "vcpus"),
+        vcpu_fds=True,
+        vcpus_live=True,
+        vcpus=make("secure" if pv else "clear", profile.vcpus, reduction=reduction, cap=cap),
+        vcpu_irq=profile.irqchip,
+        nested=False,
+        kvm="alive",
+        refs=frozenset(refs),
+        devices=tuple((kind, "live") for kind in profile.devices),
+        freed=frozenset(),
+        group_kvm="kvm-vfio" in profile.devices,
+        mdev_kvm=vfio == "mdev",
+        queues=make(Queue(), queues, reduction=reduction, cap=cap),
+        pv="live" if pv else "none",
+        pv_aside="none",
+        pv_notifier="registered" if pv and "pv-mmu-notifier" in feats else "none",
+        gisa="alive" if profile.arch == "s390" else "none",
+        eoi_work="pending" if profile.arch_spec.ioapic else "none",
+        leaks=frozenset(),
+        held=frozenset(),
+        script=(),
+        pending=(),
+    )

@@ -85,7 +85,8 @@ def render_run(result: CheckResult) -> list[str]:
 
 def render_trace(claim: ClaimResult) -> list[str]:
     """A failing claim's shortest counterexample, one numbered step per kernel event."""
-    lines = [f"{claim.id} FAILS — shortest counterexample, {len(claim.trace)} steps",
+    lines = [f"{claim.id} {verdict_text(claim)} — shortest counterexample,"
+             f" {len(claim.trace)} steps",
              f"  claim: {claim.title}",
              "  assumes: " + (", ".join(claim.assumes) or "nothing")]
     for step in claim.trace:

@@ -10,12 +10,15 @@ computes anything: ``to_json()`` is the one serialisation both front ends use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sim.catalog import Event
 from sim.eras import format_version
 from sim.profile import Profile
 from sim.state import State
+
+Verdict = Literal["holds", "fails"]
+"""A claim's verdict; sim.render.verdict_text is the one place that labels it for people."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +97,7 @@ class ClaimResult:
 
     id: str
     title: str
-    verdict: str
-    """'holds' or 'fails' ('unknown' only in a cancelled search)."""
+    verdict: Verdict
     assumes: tuple[str, ...]
     """'toggle=value' for every toggle the verdict depends on."""
     trace: tuple[TraceStep, ...] = ()

@@ -18,14 +18,22 @@ run. So a trace shows each kernel function as its own step, with its own diff.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, fields
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import Any, Literal, cast, dataclass_transform
 
-from sim.population import Concrete, Counted, Pop, abstract, make
+from sim.population import Concrete, Counted, Pop, abstract
 
-if TYPE_CHECKING:
-    from sim.profile import Profile
+Proc = Literal["alive", "exiting", "gone"]
+KvmStatus = Literal["alive", "destroying", "freed"]
+DeviceStatus = Literal["live", "released", "destroyed"]
+Config = Literal["none", "live", "refused", "destroyed", "leaked"]
+Aside = Literal["none", "aside", "destroyed", "leaked"]
+Notifier = Literal["none", "registered", "released", "unregistered"]
+Gisa = Literal["none", "alive", "destroyed"]
+EoiWork = Literal["none", "pending", "ran", "cancelled"]
+Devices = tuple[tuple[str, DeviceStatus], ...]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -48,11 +56,39 @@ class Queue:
         return "+".join(flags) or "idle"
 
 
-@dataclass(frozen=True, slots=True)
-class State:
-    """A snapshot of the modelled world; see the module docstring for what each part is for."""
+class _RecordMeta(type):
+    """Builds State and Draft over the fields of one base, so a field is declared once.
 
-    proc: str
+    The base (a direct subclass of :class:`_Record`) only holds the slots; each class below it
+    becomes a dataclass — frozen or not — over the base's annotations, so both stay slotted
+    and share one field order."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+                *, frozen: bool = False) -> _RecordMeta:
+        if not bases or bases[0] is _Record:
+            namespace["__slots__"] = tuple(namespace.get("__annotations__", {}))
+            return super().__new__(mcs, name, bases, namespace)
+        if namespace.get("__annotations__"):
+            raise TypeError(f"{name}: declare fields in {bases[0].__name__}, not here")
+        namespace["__annotations__"] = inspect.get_annotations(bases[0])
+        namespace["__slots__"] = ()
+        cls = super().__new__(mcs, name, bases, namespace)
+        dataclass(frozen=frozen)(cast("type[object]", cls))
+        return cls
+
+
+@dataclass_transform()
+class _Record(metaclass=_RecordMeta):
+    """Type checkers read its subclasses as dataclasses (fields, constructor, frozen)."""
+
+    __slots__ = ()
+
+
+class StateFields(_Record):
+    """The fields of a :class:`State` and of its :class:`Draft`; see the module docstring for
+    what each part is for."""
+
+    proc: Proc
     """VMM process: 'alive', 'exiting' (in do_exit) or 'gone'."""
     mm_users: frozenset[str]
     """Who holds mm_users: 'vmm' until its exit_mm, 'helper' (QEMU's CLONE_VM async-teardown
@@ -71,11 +107,11 @@ class State:
     """Device kind the vCPUs keep a pointer into (vcpu->arch.mpic, ICP), or ''."""
     nested: bool
     """x86: a vCPU runs a nested (L2) guest, so its destruction touches the PIC (F2.8)."""
-    kvm: str
+    kvm: KvmStatus
     """struct kvm: 'alive', 'destroying' (kvm_destroy_vm running) or 'freed'."""
     refs: frozenset[str]
     """Non-file kvm references: 'vfio_ap' (F6.2), 'vfio-core' (F5.3)."""
-    devices: tuple[tuple[str, str], ...]
+    devices: Devices
     """(kind, 'live' | 'released' | 'destroyed') in creation order."""
     freed: frozenset[str]
     """Objects whose memory is freed (kvm, vcpus, openpic, sie_page2, dev:<kind>, ...)."""
@@ -85,16 +121,16 @@ class State:
     """matrix_mdev->kvm set: masks in the CRYCB, PQAP hook installed (F6.2)."""
     queues: Pop
     """Every AP queue of the mdev (:class:`Queue`)."""
-    pv: str
+    pv: Config
     """Current secure configuration: 'none', 'live', 'refused' (a destroy was refused, the
     handle is kept and the configuration lives on, F7.11), 'destroyed' or 'leaked' (F7.1)."""
-    pv_aside: str
+    pv_aside: Aside
     """Set-aside configuration (async cleanup, F7.3): 'none', 'aside', 'destroyed', 'leaked'."""
-    pv_notifier: str
+    pv_notifier: Notifier
     """PV mmu_notifier: 'none', 'registered', 'released' or 'unregistered' (F7.4)."""
-    gisa: str
+    gisa: Gisa
     """'none' (not s390), 'alive' or 'destroyed' (F7.7)."""
-    eoi_work: str
+    eoi_work: EoiWork
     """x86 IOAPIC eoi_inject delayed work: 'none', 'pending', 'ran' or 'cancelled' (F2.8)."""
     leaks: frozenset[str]
     """Memory leaked on purpose and never recovered: 'top-level table' (s390_replace_asce
@@ -105,6 +141,20 @@ class State:
     """Userspace steps of a QEMU sequence in progress (a reboot), head first."""
     pending: tuple[str, ...]
     """Kernel steps still to run, head first."""
+
+    def device(self, kind: str) -> DeviceStatus | Literal[""]:
+        """Status of a device kind ('' if the VM has none)."""
+        return device_status(self.devices, kind)
+
+    def protected(self) -> bool:
+        """The VM still has a secure configuration handle (kvm_s390_pv_is_protected)."""
+        return self.pv in CONFIG_LIVE
+
+
+# type checkers forbid a frozen dataclass over a non-frozen one; StateFields is no dataclass
+# at run time, only the slots
+class State(StateFields, frozen=True):  # type: ignore[misc]
+    """A snapshot of the modelled world: immutable and hashable (the search's visited set)."""
 
     def users(self) -> tuple[str, ...]:
         """Who holds a reference on kvm->users_count (empty: the count is zero)."""
@@ -118,24 +168,16 @@ class State:
         """kvm->users_count is zero."""
         return not self.vcpu_fds and not self.refs and not any(map(_pins_kvm, self.files))
 
-    def device(self, kind: str) -> str:
-        """Status of a device kind ('' if the VM has none)."""
-        return device_status(self.devices, kind)
-
-    def protected(self) -> bool:
-        """The VM still has a secure configuration handle (kvm_s390_pv_is_protected)."""
-        return self.pv in CONFIG_LIVE
-
     def mm_gone(self) -> bool:
         """exit_mmap ran: nobody uses the address space any more."""
         return not self.mm_users
 
 
-CONFIG_LIVE = ("live", "refused")
+CONFIG_LIVE: tuple[Config, ...] = ("live", "refused")
 """Values of State.pv for which the Ultravisor still holds the configuration."""
 
 
-def device_status(devices: tuple[tuple[str, str], ...], kind: str) -> str:
+def device_status(devices: Devices, kind: str) -> DeviceStatus | Literal[""]:
     """Status of a device kind in a device list ('' if the VM has none)."""
     return next((status for name, status in devices if name == kind), "")
 
@@ -150,35 +192,8 @@ _values = attrgetter(*FIELDS)
 """All field values of a State or a Draft, in field order (one C call)."""
 
 
-@dataclass(slots=True)
-class Draft:
-    """A mutable copy of a :class:`State` that one transition edits (same fields)."""
-
-    proc: str
-    mm_users: frozenset[str]
-    blocked: str
-    files: frozenset[str]
-    vcpu_fds: bool
-    vcpus_live: bool
-    vcpus: Pop
-    vcpu_irq: str
-    nested: bool
-    kvm: str
-    refs: frozenset[str]
-    devices: tuple[tuple[str, str], ...]
-    freed: frozenset[str]
-    group_kvm: bool
-    mdev_kvm: bool
-    queues: Pop
-    pv: str
-    pv_aside: str
-    pv_notifier: str
-    gisa: str
-    eoi_work: str
-    leaks: frozenset[str]
-    held: frozenset[str]
-    script: tuple[str, ...]
-    pending: tuple[str, ...]
+class Draft(StateFields):
+    """A mutable copy of a :class:`State` that one transition edits."""
 
     @classmethod
     def of(cls, state: State) -> Draft:
@@ -193,64 +208,10 @@ class Draft:
         """The immutable state."""
         return State(*_values(self))
 
-    def device(self, kind: str) -> str:
-        """Status of a device kind ('' if the VM has none)."""
-        return device_status(self.devices, kind)
-
-    def protected(self) -> bool:
-        """The VM still has a secure configuration handle (kvm_s390_pv_is_protected)."""
-        return self.pv in CONFIG_LIVE
-
-    def set_device(self, kind: str, status: str) -> None:
+    def set_device(self, kind: str, status: DeviceStatus) -> None:
         """Change one device's status."""
         self.devices = tuple((name, status if name == kind else old)
                              for name, old in self.devices)
-
-
-def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2) -> State:
-    """The fully set-up VM every search starts from.
-
-    The VMM process runs a guest: VM fd, vCPU fds and one fd per kvm_device are open; on s390
-    the guest is a Secure Execution guest (secure vCPUs, PV notifier registered where the era
-    has it) with a vfio_ap mdev open whose queues are in use (reset 'none'), with the kvm
-    reference(s) the era's vfio_ap and VFIO core take; kvm-vfio has the VFIO group attached.
-    """
-    feats = profile.features
-    pv = profile.arch_spec.pv and "pv" in feats
-    vfio = profile.arch_spec.vfio if profile.vfio_present else ""
-    refs = set()
-    if vfio == "mdev" and "vfio-ap-kvm-ref" in feats:
-        refs.add("vfio_ap")
-    if vfio and "vfio-core-kvm-ref" in feats:
-        refs.add("vfio-core")
-    queues = profile.queues if vfio == "mdev" else 0
-    return State(
-        proc="alive",
-        mm_users=frozenset({"vmm", "helper"} if profile.async_teardown else {"vmm"}),
-        blocked="",
-        files=frozenset(name for name in profile.files if name != "vcpus"),
-        vcpu_fds=True,
-        vcpus_live=True,
-        vcpus=make("secure" if pv else "clear", profile.vcpus, reduction=reduction, cap=cap),
-        vcpu_irq=profile.irqchip,
-        nested=False,
-        kvm="alive",
-        refs=frozenset(refs),
-        devices=tuple((kind, "live") for kind in profile.devices),
-        freed=frozenset(),
-        group_kvm="kvm-vfio" in profile.devices,
-        mdev_kvm=vfio == "mdev",
-        queues=make(Queue(), queues, reduction=reduction, cap=cap),
-        pv="live" if pv else "none",
-        pv_aside="none",
-        pv_notifier="registered" if pv and "pv-mmu-notifier" in feats else "none",
-        gisa="alive" if profile.arch == "s390" else "none",
-        eoi_work="pending" if profile.arch_spec.ioapic else "none",
-        leaks=frozenset(),
-        held=frozenset(),
-        script=(),
-        pending=(),
-    )
 
 
 def canonical(state: State, cap: int) -> State:
@@ -294,8 +255,3 @@ def diff(before: State, after: State) -> tuple[tuple[str, str, str, str], ...]:
                               *(f"-{x}" for x in sorted(old - new))])
         changes.append((name, show(old), show(new), delta))
     return tuple(changes)
-
-
-# Draft is built positionally from State's values (and back): the two field lists must match.
-if tuple(f.name for f in fields(Draft)) != FIELDS:
-    raise AssertionError("sim.state.Draft must list State's fields in the same order")

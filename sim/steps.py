@@ -12,11 +12,13 @@ a silent no-op.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
 
+from sim.arches import ARCHES
 from sim.catalog import Event
+from sim.errors import ModelError
 from sim.kernel import (
+    WARN_GISA,
     Txs,
     cleanup_all,
     cpu_destroy_failed,
@@ -28,11 +30,9 @@ from sim.kernel import (
     release_function,
     set_aside,
 )
+from sim.profile import VM_STEP_BY_NAME, VM_STEPS, Profile
 from sim.state import State
 from sim.tx import Tx, begin
-
-if TYPE_CHECKING:
-    from sim.profile import Profile
 
 Outcome = tuple[Event, State]
 
@@ -45,42 +45,72 @@ def run_step(state: State, profile: Profile) -> list[Outcome]:
     prefix, _, arg = step.partition(":")
     handler = _HANDLERS.get(prefix)
     if handler is None:
-        raise AssertionError(f"unknown kernel step {step!r}")
+        raise ModelError(f"unknown kernel step {step!r}: no handler for {prefix!r}")
     return handler(tx, arg)
 
 
 # -- kvm_destroy_vm ------------------------------------------------------------------------
 def _vm_step(tx: Tx, name: str) -> list[Outcome]:
-    from sim.profile import VM_STEP_BY_NAME
-
-    fact = VM_STEP_BY_NAME[name].fact
+    step = VM_STEP_BY_NAME.get(name)
+    if step is None:
+        raise ModelError(f"unknown kvm_destroy_vm step {name!r}")
     tx.access("kvm")
-    if name == "kvm_arch_pre_destroy_vm" and tx.d.eoi_work == "pending" \
-            and tx.has("x86-eoi-cancel"):
+    _VM_EFFECTS[name](tx)
+    return [tx.done("vm-step", name, fact=step.fact)]
+
+
+def _sync_events(tx: Tx) -> None:
+    """kvm_arch_sync_events: touches only the kvm (F1.6)."""
+
+
+def _pre_destroy(tx: Tx) -> None:
+    """kvm_arch_pre_destroy_vm (x86, F2.4): where the EOI-work cancel landed (F2.8)."""
+    if tx.d.eoi_work == "pending" and tx.has("x86-eoi-cancel"):
         tx.d.eoi_work = "cancelled"  # cancel + flush the IOAPIC EOI work (F2.8, F8.16)
         tx.guard("eoi-work-cancelled")
-    elif name == "kvm_io_bus_destroy":
-        tx.free("io-buses")  # iodev destructors run here, before arch and devices (F3.3)
-    elif name == "kvm_arch_destroy_vm":
-        tx.mark("arch_destroy")
-        if tx.profile.arch == "s390":
-            tx.mark("s390_arch_destroy")
-        tx.push(*(f"arch:{step}" for step in tx.profile.arch_steps))
-    elif name == "kvm_destroy_devices":
-        tx.mark("destroy_devices")
-        live = [kind for kind, status in tx.d.devices
-                if status == "live" and tx.profile.style(kind) == "destroy"]
-        # list_add puts new devices at the head, so the walk meets the newest first
-        tx.push(*(f"destroy:{kind}" for kind in reversed(live)))
-        tx.note("devices: " + (", ".join(reversed(live)) or "none"))
-        if "group_lock" in tx.d.held and "kvm-vfio" in tx.profile.devices \
-                and tx.profile.style("kvm-vfio") == "release":
-            tx.guard("no-vfio-callback-under-group-lock")
-    elif name == "kvm_arch_free_vm":
-        tx.free("kvm")
-        tx.d.kvm = "freed"
-        tx.mark("kvm_freed")
-    return [tx.done("vm-step", name, fact=fact)]
+
+
+def _io_bus_destroy(tx: Tx) -> None:
+    """kvm_io_bus_destroy: the emulated I/O regions go first (F3.3)."""
+    tx.free("io-buses")  # iodev destructors run here, before arch and devices (F3.3)
+
+
+def _arch_destroy(tx: Tx) -> None:
+    """kvm_arch_destroy_vm: the architecture's own steps run next (F2.6, sim.arches)."""
+    tx.mark("arch_destroy")
+    if tx.profile.arch == "s390":
+        tx.mark("s390_arch_destroy")
+    tx.push(*(f"arch:{step}" for step in tx.profile.arch_steps))
+
+
+def _destroy_devices(tx: Tx) -> None:
+    """kvm_destroy_devices: ops->destroy of every destroy-style device still live (F1.3)."""
+    tx.mark("destroy_devices")
+    live = [kind for kind, status in tx.d.devices
+            if status == "live" and tx.profile.style(kind) == "destroy"]
+    # list_add puts new devices at the head, so the walk meets the newest first
+    tx.push(*(f"destroy:{kind}" for kind in reversed(live)))
+    tx.note("devices: " + (", ".join(reversed(live)) or "none"))
+    if "group_lock" in tx.d.held and "kvm-vfio" in tx.profile.devices \
+            and tx.profile.style("kvm-vfio") == "release":
+        tx.guard("no-vfio-callback-under-group-lock")
+
+
+def _free_vm(tx: Tx) -> None:
+    """kvm_arch_free_vm: struct kvm is freed (F2.6)."""
+    tx.free("kvm")
+    tx.d.kvm = "freed"
+    tx.mark("kvm_freed")
+
+
+_VM_EFFECTS: dict[str, Callable[[Tx], None]] = {
+    "kvm_arch_sync_events": _sync_events,
+    "kvm_arch_pre_destroy_vm": _pre_destroy,
+    "kvm_io_bus_destroy": _io_bus_destroy,
+    "kvm_arch_destroy_vm": _arch_destroy,
+    "kvm_destroy_devices": _destroy_devices,
+    "kvm_arch_free_vm": _free_vm,
+}
 
 
 def _device_step(tx: Tx, kind: str) -> list[Outcome]:
@@ -91,12 +121,12 @@ def _device_step(tx: Tx, kind: str) -> list[Outcome]:
 
 # -- kvm_arch_destroy_vm -------------------------------------------------------------------
 def _arch_step(tx: Tx, name: str) -> list[Outcome]:
-    spec = next(s for s in tx.profile.arch_spec.steps if s.name == name
-                and set(s.requires) <= tx.profile.features
-                and not set(s.excludes) & tx.profile.features)
+    spec = next((s for s in tx.profile.arch_spec.steps if s.name == name
+                 and set(s.requires) <= tx.profile.features
+                 and not set(s.excludes) & tx.profile.features), None)
     effect = _ARCH_EFFECTS.get(name)
-    if effect is None:
-        raise AssertionError(f"arch step {name!r} has no effect in sim.steps")
+    if spec is None or effect is None:
+        raise ModelError(f"unknown kvm_arch_destroy_vm step {name!r} on {tx.profile.arch}")
     return [t.done("arch-step", name, fact=spec.fact) for t in effect(tx)]
 
 
@@ -108,8 +138,6 @@ def _gisa_destroy(tx: Tx) -> Txs:
     if tx.has("gisa-destroy-warn"):
         tx.warn_site()
         if tx.d.queues.any(lambda q: q.irq):
-            from sim.kernel import WARN_GISA
-
             tx.warn(WARN_GISA)
     return [tx]
 
@@ -310,7 +338,17 @@ _HANDLERS: dict[str, Callable[[Tx, str], list[Outcome]]] = {
 }
 
 
-def check_arch_effects(arch_steps: set[str]) -> list[str]:
-    """Arch steps of the tables that have no effect here (validated at profile build)."""
-    return [f"arch step {name!r} has no effect in sim.steps"
-            for name in sorted(arch_steps - _ARCH_EFFECTS.keys())]
+def require_effects(table: str, steps: Iterable[str], effects: Mapping[str, object]) -> None:
+    """Raise ModelError naming every step of ``table`` that has no effect in ``effects``.
+
+    Run once on the step tables when this module is imported: a step without an effect
+    would run as a silent no-op."""
+    missing = [f"{table} step {name!r} has no effect in sim.steps"
+               for name in dict.fromkeys(steps) if name not in effects]
+    if missing:
+        raise ModelError("; ".join(missing))
+
+
+require_effects("sim.profile.VM_STEPS", (step.name for step in VM_STEPS), _VM_EFFECTS)
+require_effects("sim.arches.ARCHES", (step.name for arch in ARCHES.values() for step in arch.steps),
+                _ARCH_EFFECTS)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.facts import require_facts
+
 BOOL = ("true", "false")
 
 
@@ -89,6 +91,8 @@ TOGGLES: tuple[Toggle, ...] = (
 
 #: Toggle name -> toggle.
 TOGGLE_BY_NAME: dict[str, Toggle] = {toggle.name: toggle for toggle in TOGGLES}
+
+require_facts("sim.toggles.TOGGLES", ((repr(t.name), t.fact) for t in TOGGLES))
 
 #: Toggles the evidence settled, with what settled them (naming one is an error).
 RETIRED: dict[str, str] = {

@@ -11,14 +11,10 @@ step pending), which is where ``no-leak`` looks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sim.catalog import GUARDS, RULES, Event
 from sim.facts import commit_of
+from sim.profile import Profile
 from sim.state import Draft, State
-
-if TYPE_CHECKING:
-    from sim.profile import Profile
 
 
 class Tx:

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.facts import require_facts
+
 
 @dataclass(frozen=True, slots=True)
 class Userspace:
@@ -70,3 +72,5 @@ USERSPACES: dict[str, Userspace] = {
 }
 
 USERSPACE_NAMES: tuple[str, ...] = tuple(USERSPACES)
+
+require_facts("sim.userspace.USERSPACES", ((repr(u.name), u.fact) for u in USERSPACES.values()))

@@ -3,28 +3,57 @@ wrong in several ways says so in one error (DESIGN "sim/", STYLE lesson 6)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from sim.arches import ARCHES
-from sim.catalog import RULES
-from sim.claims import CLAIM_IDS, CLAIMS, registry_problems
+from sim.arches import ARCHES, ArchStep, cited_facts
+from sim.catalog import GUARDS, RULES
+from sim.claims import CLAIM_IDS, CLAIMS, validate
 from sim.eras import FEATURES, RELEASES, features_for, parse_era
-from sim.errors import ProfileError, SimError
-from sim.facts import FACTS
-from sim.profile import _cited_facts, build_profile, era_steps, unknown_facts
+from sim.errors import ModelError, ProfileError, SimError
+from sim.facts import FACTS, require_facts
+from sim.profile import VM_STEPS, build_profile, era_steps
+from sim.steps import _ARCH_EFFECTS, require_effects
 from sim.toggles import TOGGLES
+from sim.userspace import USERSPACES
 
 
 def test_every_rule_cites_a_known_fact() -> None:
-    """Features, arch steps, devices, kvm_destroy_vm steps, toggles, rules and claims."""
-    cited = list(_cited_facts(CLAIMS))
+    """The tables validated themselves on import; here is what they cite, all of it known."""
+    cited = [*cited_facts(ARCHES), *((f.name, f.fact) for f in FEATURES),
+             *((t.name, t.fact) for t in TOGGLES), *((r.key, r.fact) for r in RULES.values()),
+             *((g.id, g.fact) for g in GUARDS.values()), *((s.name, s.fact) for s in VM_STEPS),
+             *((u.name, u.fact) for u in USERSPACES.values()),
+             *((c.id, fact) for c in CLAIMS for fact in c.facts)]
     assert len(cited) > 80
-    assert unknown_facts(cited) == []
+    assert all(fact in FACTS for _, fact in cited)
 
 
-def test_an_unknown_fact_id_is_reported_with_where_it_is_cited() -> None:
-    problems = unknown_facts([("feature made-up", "F9.99"), ("rule ok", "F7.5")])
-    assert problems == ["feature made-up cites unknown fact 'F9.99'"]
+def test_an_unknown_fact_id_is_reported_with_the_table_entry() -> None:
+    with pytest.raises(ModelError) as caught:
+        require_facts("sim.toggles.TOGGLES", [("'made-up'", "F9.99"), ("'ok'", "F7.5")])
+    assert str(caught.value) == "sim.toggles.TOGGLES entry 'made-up' cites unknown fact 'F9.99'"
+
+
+def test_a_broken_arch_entry_is_named() -> None:
+    s390 = ARCHES["s390"]
+    bad = dataclasses.replace(s390, steps=(*s390.steps, ArchStep("kvm_frob", "F9.1")))
+    with pytest.raises(ModelError, match=r"'s390' step 'kvm_frob' cites unknown fact 'F9.1'"):
+        require_facts("sim.arches.ARCHES", cited_facts({"s390": bad}))
+
+
+def test_an_arch_step_without_an_effect_is_named() -> None:
+    with pytest.raises(ModelError, match=r"sim.arches.ARCHES step 'kvm_frob' has no effect"):
+        require_effects("sim.arches.ARCHES", ["kvm_destroy_vcpus", "kvm_frob"], _ARCH_EFFECTS)
+
+
+def test_a_broken_claim_entry_is_named() -> None:
+    bad = dataclasses.replace(CLAIMS[0], facts=("F7.11", "F0.0"))
+    with pytest.raises(ModelError, match=r"CLAIMS entry 'se-ap-reset' cites unknown fact 'F0.0'"):
+        validate([bad, *CLAIMS[1:]])
+    with pytest.raises(ModelError, match=r"entry 'no-uaf' is defined 2 times"):
+        validate([*CLAIMS, CLAIMS[1]])
 
 
 def test_fact_table_carries_the_landmark_commits() -> None:
@@ -37,7 +66,7 @@ def test_ids_are_unique_across_tables() -> None:
     for names in ([f.name for f in FEATURES], [t.name for t in TOGGLES], list(RULES),
                   list(CLAIM_IDS), list(ARCHES)):
         assert len(names) == len(set(names))
-    assert registry_problems() == []
+    validate(CLAIMS)
 
 
 def test_claim_ids_are_the_contract() -> None:
@@ -153,3 +182,16 @@ def test_notes_name_uncertain_boundaries_near_the_era() -> None:
     assert any(note.startswith("pv:") for note in build_profile("s390", "5.7").notes)
     assert not any(note.startswith("pv:") for note in build_profile("s390", "6.12").notes)
     assert any("[6.12]" in note for note in build_profile("loongarch", "6.1").notes)
+
+
+def test_an_unknown_kernel_step_is_an_error_naming_it() -> None:
+    from sim.profile import initial_state
+    from sim.steps import run_step
+
+    profile = build_profile("s390", "6.12")
+    state = initial_state(profile)
+    for step, named in (("vm:kvm_frobnicate", "kvm_destroy_vm step 'kvm_frobnicate'"),
+                        ("arch:kvm_frob", "kvm_arch_destroy_vm step 'kvm_frob' on s390"),
+                        ("frob:x", "kernel step 'frob:x'")):
+        with pytest.raises(ModelError, match=named):
+            run_step(dataclasses.replace(state, pending=(step,)), profile)

@@ -24,9 +24,9 @@ from sim.checker import check, reachable
 from sim.claims import CLAIMS, applies
 from sim.events import successors
 from sim.population import Concrete, Counted, abstract, make
-from sim.profile import Profile, build_profile
+from sim.profile import Profile, build_profile, initial_state
 from sim.result import CheckResult
-from sim.state import State, canonical, initial_state
+from sim.state import State, canonical
 
 # Closing the VFIO container/group fds and a few guest/ioctl events only multiply states;
 # leaving them out keeps each concrete search under a second without losing divergence.
