@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from history.git.repo import KernelRepo
 from workbench.app import make_app
 from workbench.messages import CommitsLoaded
 from workbench.scenes import settle
 from workbench.screens.history import HistoryScreen
+from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
+from workbench.widgets.text_view import TextView
 
 
 def _body(app, selector: str) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one(selector, Static).render())
+    """What the widget shows as plain text (a line-drawn view or a Static)."""
+    widget = app.screen.query_one(selector)
+    return widget.plain if isinstance(widget, TextView) else str(widget.render())
 
 
 async def test_search_n_and_shift_n(kernel_like: Path) -> None:
@@ -42,8 +46,8 @@ async def test_detail_follows_cursor(kernel_like: Path) -> None:
         await settle(pilot)
         await pilot.press("j", "j")
         await settle(pilot)
-        assert "kvm: destroy emulated devices on VM exit" in _body(app, "#detail-body")
-        assert "+       kvm_destroy_devices(kvm);" in _body(app, "#detail-body")
+        assert "kvm: destroy emulated devices on VM exit" in _body(app, "#detail")
+        assert "+       kvm_destroy_devices(kvm);" in _body(app, "#detail")
 
 
 async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:
@@ -52,7 +56,7 @@ async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
-        text = _body(app, "#trace-body")
+        text = _body(app, "#trace")
         assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in text
         assert "— 2 commits" in text
         assert "kvm: debugfs only" not in text  # the debugfs trap is avoided
@@ -69,18 +73,18 @@ async def test_blame_then_blame_parent_then_back(kernel_like: Path) -> None:
         table = screen.query_one("#blame-table", DataTable)
         texts = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
         row = next(i for i, t in enumerate(texts) if "kvm_destroy_devices" in t)
-        head_blame = screen._blame
+        head_blame = screen.query_one(BlamePane).blame
         assert head_blame is not None
         table.move_cursor(row=row)
         await pilot.press("comma")
         await settle(pilot)
-        parent = screen._blame
+        parent = screen.query_one(BlamePane).blame
         assert parent is not None and parent.rev != head_blame.rev
         assert all("kvm_destroy_devices" not in line.text for line in parent.lines)
         assert "before" in _body(app, "#blame-title")
         await pilot.press("less_than_sign")
         await settle(pilot)
-        assert screen._blame is head_blame
+        assert screen.query_one(BlamePane).blame is head_blame
 
 
 async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +125,7 @@ async def test_show_trace_of_a_call_chain_traces_the_callee(kernel_like: Path) -
         assert isinstance(screen, HistoryScreen)
         await screen.show_trace("virt/kvm/kvm_main.c", "no_such_caller → kvm_destroy_vm")
         await settle(pilot)
-        assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace-body")
+        assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace")
 
 
 async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_path: Path,
@@ -144,7 +148,7 @@ async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_pa
         await pilot.press("z")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "git was stopped" in _body(app, "#trace-body")
+        assert "git was stopped" in _body(app, "#trace")
         assert set(running(HUNG)) - before == set()
 
 
@@ -164,5 +168,5 @@ async def test_a_worker_that_dies_says_so_instead_of_loading_forever(
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.pause()
-        body = _body(app, "#trace-body")
+        body = _body(app, "#trace")
         assert "internal error: ValueError: not enough values to unpack" in body

@@ -1,0 +1,66 @@
+"""Provides ``TextView``: styled text that scrolls, drawn one line at a time (the Line API).
+
+A patch can run to tens of thousands of lines. A ``Static`` lays out and renders all of them
+on every update; here the text is split into lines once, and only the lines inside the
+scroll window are rendered, with the same look (no wrapping, an ellipsis where a line is cut).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import var
+from textual.strip import Strip
+from textual.visual import Visual
+from textual.widget import Widget
+
+
+class TextLines(Widget):
+    """The text's lines; the scrolling parent asks only for the ones it shows."""
+
+    DEFAULT_CSS = """
+    TextLines { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[Content] = [Content()]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y >= len(self.lines):
+            return Strip.blank(width, self.visual_style.rich_style)
+        strips = Visual.to_strips(self, self.lines[y], width, 1, self.visual_style)
+        return strips[0] if strips else Strip.blank(width, self.visual_style.rich_style)
+
+
+class TextView(VerticalScroll):
+    """Read-only text that scrolls vertically; long lines end in an ellipsis."""
+
+    text: var[Text] = var(Text, always_update=True)
+    """What the view shows; every assignment re-splits it into lines."""
+
+    def compose(self) -> ComposeResult:
+        yield TextLines()
+
+    def watch_text(self, text: Text) -> None:
+        lines = self.query_one(TextLines)
+        content = Content.from_rich_text(text, console=self.app.console)
+        # allow_blank: a trailing newline is a blank last line, as a Static shows it
+        lines.lines = content.split("\n", allow_blank=True)
+        lines.refresh(layout=True)
+
+    @property
+    def plain(self) -> str:
+        """The text without styles, as a reader of the screen sees it."""
+        return "\n".join(line.plain for line in self.query_one(TextLines).lines)
+
+    def show_failure(self, note: Text) -> None:
+        """Replace the text with a one-line note saying why it could not be read."""
+        self.text = note
