@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from history.git.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
+from workbench.messages import TraceRequested
 from workbench.output import escape_controls
 from workbench.screens.history import HistoryScreen
 
@@ -57,6 +58,13 @@ class WorkbenchApp(App[None]):
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
             return None  # shown disabled: that mode is already on screen
         return True
+
+    async def on_trace_requested(self, message: TraceRequested) -> None:
+        """A screen asked for a function's history: switch to History and trace it there."""
+        await self.switch_mode("history")
+        screen = self.screen
+        if isinstance(screen, HistoryScreen):
+            await screen.show_trace(message.path, message.function)
 
     def action_help(self) -> None:
         from workbench.dialogs.help import HelpScreen  # Markdown is slow to import: on demand

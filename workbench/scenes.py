@@ -7,6 +7,7 @@ and the README screenshots render the very same scenes, through the same ``make_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -33,12 +34,12 @@ SCENES: tuple[Scene, ...] = (
 BY_NAME = {scene.name: scene for scene in SCENES}
 
 
-async def settle(pilot: Pilot[object]) -> None:
+async def settle(pilot: Pilot[Any]) -> None:
     """Wait until the workers finished and the screen has repainted.
 
     The log worker is left out: on a long history it pauses ahead of the cursor by design.
     """
-    app: App[object] = pilot.app
+    app: App[Any] = pilot.app
     for _ in range(3):
         await pilot.pause(0.07)  # longer than the History detail debounce (DETAIL_DELAY)
         others = [w for w in app.workers if w.group != "log"]
@@ -47,7 +48,7 @@ async def settle(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def play(pilot: Pilot[object], scene: Scene) -> None:
+async def play(pilot: Pilot[Any], scene: Scene) -> None:
     """Settle, press the scene's keys one by one (settling after each), settle again."""
     await settle(pilot)
     for key in scene.keys:
