@@ -27,6 +27,7 @@ from workbench.widgets.claim_table import ClaimTable
 from workbench.widgets.commit_list import CommitList
 from workbench.widgets.diff_view import DiffView
 from workbench.widgets.landmark_list import LandmarkList
+from workbench.widgets.log_status import LogStatus
 from workbench.widgets.profile_picker import ProfilePicker, ProfileRequest
 from workbench.widgets.step_inspector import StepInspector
 from workbench.widgets.step_table import StepTable
@@ -70,6 +71,19 @@ async def test_commit_list_moves_selects_and_searches() -> None:
         commits.badges = {commits.rows[0].sha: "mark"}
         await pilot.pause()
         assert "[mark] change 0" in "".join(s.text for s in commits.render_line(0))
+
+
+async def test_log_status_counts_then_says_when_the_log_is_complete() -> None:
+    status = LogStatus("demo history", id="list-status")
+    async with Host(status).run_test() as pilot:
+        assert str(status.render()) == "loading…"
+        status.loaded = 2500
+        assert str(status.render()) == "demo history — 2,500 commits, loading…"
+        status.streaming = False
+        await pilot.pause()
+        assert str(status.render()) == "demo history — 2,500 commits, all loaded"
+        status.loaded = 0
+        assert str(status.render()).endswith("0 commits, empty")
 
 
 async def test_diff_view_draws_only_the_lines_on_screen(monkeypatch: pytest.MonkeyPatch) -> None:

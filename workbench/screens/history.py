@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
@@ -36,6 +35,7 @@ from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
 from workbench.widgets.diff_view import DiffView
 from workbench.widgets.landmark_list import LandmarkList
+from workbench.widgets.log_status import LogStatus
 from workbench.widgets.trace_view import TraceView
 
 #: Rows loaded ahead of the cursor before the log stream pauses.
@@ -75,13 +75,13 @@ class HistoryScreen(HistoryQueries):
                  path: str = queries.DEFAULT_FILE,
                  function: str = queries.DEFAULT_FUNCTION) -> None:
         super().__init__(repo, rev, path, function, LOAD_AHEAD)
-        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         self.load_commits(BATCH, FIRST_BATCH)  # git starts while the widgets mount
         with Horizontal(id="panes"):
             with Vertical(id="left"):
-                yield Static("loading…", id="list-status")
+                where = "demo history" if self.repo.demo else str(self.repo.path)
+                yield LogStatus(where, id="list-status").data_bind(HistoryScreen.streaming)
                 yield CommitList(id="commits")
             with ContentSwitcher(initial="detail", id="right"):
                 yield DiffView(id="detail")
@@ -109,26 +109,17 @@ class HistoryScreen(HistoryQueries):
                         marks, id="landmarks")
 
     # -- facts arriving ----------------------------------------------------------------------
-    def _status(self) -> None:
-        commits = self.query_one(CommitList)
-        state = "loading…" if self.streaming else "all loaded" if commits.rows else "empty"
-        where = "demo history" if self.repo.demo else str(self.repo.path)
-        self.query_one("#list-status", Static).update(
-            Text(f"{escape_controls(where)} — {len(commits.rows):,} commits, {state}"))
-
-    def watch_streaming(self) -> None:
-        self._status()
-
     def watch_landmarks(self, landmarks: tuple[ResolvedLandmark, ...]) -> None:
         self.query_one(CommitList).badges = {m.sha: m.key for m in landmarks if m.sha}
         for marks in self.query(LandmarkList):
             marks.landmarks = landmarks
 
     def on_commits_loaded(self, message: CommitsLoaded) -> None:
-        self.query_one(CommitList).append(message.commits)
+        commits = self.query_one(CommitList)
+        commits.append(message.commits)
+        self.query_one(LogStatus).loaded = len(commits.rows)
         if message.done:
             self.streaming = False
-        self._status()
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         current = self.query_one(CommitList).current
@@ -147,11 +138,7 @@ class HistoryScreen(HistoryQueries):
 
     @on(CommitList.Highlighted, "#commits")
     def _commit_highlighted(self, message: CommitList.Highlighted) -> None:
-        # Debounced: holding j/k must not start a git process per row passed.
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        sha = message.commit.sha
-        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self.load_detail(sha))
+        self.load_detail_soon(message.commit.sha, DETAIL_DELAY)
 
     @on(CommitList.Selected, "#commits")
     async def _commit_selected(self) -> None:

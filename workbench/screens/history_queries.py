@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from history.errors import HistoryError
@@ -56,6 +57,8 @@ class HistoryQueries(Screen[None]):
         """The function traced and blamed; ``a → b`` (a call chain) traces ``b`` first."""
         self._wanted = load_ahead
         self._more = threading.Event()
+        self._detail_timer: Timer | None = None
+        self._detail_sha: str | None = None
 
     def load_more(self, wanted: int) -> None:
         """Let the paused log stream go on until ``wanted`` rows are loaded."""
@@ -83,6 +86,24 @@ class HistoryQueries(Screen[None]):
         except HistoryError as error:
             self.post_message(HistoryFailed("log", str(error)))
         self.post_message(CommitsLoaded(batch, True))
+
+    def load_detail_soon(self, sha: str, delay: float) -> None:
+        """Read ``sha``'s detail now if the cursor was at rest, else once it rests for
+        ``delay`` seconds: holding j/k must not start a git process per row passed."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = self.set_timer(delay, lambda: self._rested(sha))
+            return
+        if sha != self._detail_sha:
+            self._detail_sha = sha
+            self.load_detail(sha)
+        self._detail_timer = self.set_timer(delay, lambda: self._rested(None))
+
+    def _rested(self, sha: str | None) -> None:
+        self._detail_timer = None
+        if sha is not None and sha != self._detail_sha:
+            self._detail_sha = sha
+            self.load_detail(sha)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, sha: str) -> None:
