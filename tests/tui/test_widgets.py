@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Offset
 from textual.message import Message
+from textual.selection import Selection
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
@@ -118,12 +120,17 @@ async def test_trace_view_shows_the_range_and_each_commit() -> None:
     where = FunctionRange("a" * 40, "virt/kvm/kvm_main.c", "kvm_destroy_vm", 6, 12)
     trace = FunctionTrace(where, (TraceEntry(commit(3, "kvm: reorder"), "@@ -6 +6 @@\n-a\n+b\n"),))
     messages: list[Message] = []
-    async with Host(view).run_test(message_hook=messages.append) as pilot:
+    app = Host(view)
+    async with app.run_test(message_hook=messages.append) as pilot:
         view.trace = trace
         await pilot.pause()
         assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12 at aaaaaaaaaaaa — 1 commits" in view.plain
         assert f"{commit(3).short} 2024-01-04 kvm: reorder" in view.plain
         assert sent(messages, TraceView.Shown)[-1].trace is trace
+        lines = view.query_one(TextLines)
+        app.screen.selections = {lines: Selection(Offset(0, 2), Offset(12, 2))}
+        await pilot.pause()
+        assert app.screen.get_selected_text() == commit(3).short  # mouse copy works
         view.show_failure(Text("trace failed: git was stopped"))
         assert view.plain == "trace failed: git was stopped"
 

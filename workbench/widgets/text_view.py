@@ -13,7 +13,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import var
+from textual.selection import Selection
 from textual.strip import Strip
+from textual.style import Style
 from textual.visual import Visual
 from textual.widget import Widget
 
@@ -36,8 +38,19 @@ class TextLines(Widget):
         width = self.size.width
         if y >= len(self.lines):
             return Strip.blank(width, self.visual_style.rich_style)
-        strips = Visual.to_strips(self, self.lines[y], width, 1, self.visual_style)
-        return strips[0] if strips else Strip.blank(width, self.visual_style.rich_style)
+        line = self.lines[y]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            start, end = span
+            selected = Style.from_styles(self.screen.get_component_styles("screen--selection"))
+            line = line.stylize(selected, start, len(line) if end == -1 else end)
+        strips = Visual.to_strips(self, line, width, 1, self.visual_style, apply_selection=False)
+        if not strips:
+            return Strip.blank(width, self.visual_style.rich_style)
+        return strips[0].apply_offsets(0, y)  # where a mouse selection starts and ends
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(line.plain for line in self.lines)), "\n"
 
 
 class TextView(VerticalScroll):
