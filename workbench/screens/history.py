@@ -43,7 +43,8 @@ LOAD_AHEAD = 2000
 #: Rows per CommitsLoaded message; the first batch is small so the first screen paints early.
 BATCH = 500
 FIRST_BATCH = 100
-#: Seconds the cursor must rest on a commit before its patch is read.
+#: Seconds a moving cursor must rest on a commit before its patch is read (a first move
+#: after a rest reads at once).
 DETAIL_DELAY = 0.05
 
 
