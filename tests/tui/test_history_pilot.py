@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from history.git.repo import KernelRepo
 from workbench.app import make_app
@@ -13,13 +13,10 @@ from workbench.scenes import settle
 from workbench.screens.history import HistoryScreen
 from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
-from workbench.widgets.text_view import TextView
 
 
 def _body(app, selector: str) -> str:  # type: ignore[no-untyped-def]
-    """What the widget shows as plain text (a line-drawn view or a Static)."""
-    widget = app.screen.query_one(selector)
-    return widget.plain if isinstance(widget, TextView) else str(widget.render())
+    return str(app.screen.query_one(selector, Static).render())
 
 
 async def test_search_n_and_shift_n(kernel_like: Path) -> None:
@@ -46,8 +43,8 @@ async def test_detail_follows_cursor(kernel_like: Path) -> None:
         await settle(pilot)
         await pilot.press("j", "j")
         await settle(pilot)
-        assert "kvm: destroy emulated devices on VM exit" in _body(app, "#detail")
-        assert "+       kvm_destroy_devices(kvm);" in _body(app, "#detail")
+        assert "kvm: destroy emulated devices on VM exit" in _body(app, "#detail-body")
+        assert "+       kvm_destroy_devices(kvm);" in _body(app, "#detail-body")
 
 
 async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:
@@ -56,7 +53,7 @@ async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
-        text = _body(app, "#trace")
+        text = _body(app, "#trace-body")
         assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in text
         assert "— 2 commits" in text
         assert "kvm: debugfs only" not in text  # the debugfs trap is avoided
@@ -125,7 +122,7 @@ async def test_show_trace_of_a_call_chain_traces_the_callee(kernel_like: Path) -
         assert isinstance(screen, HistoryScreen)
         await screen.show_trace("virt/kvm/kvm_main.c", "no_such_caller → kvm_destroy_vm")
         await settle(pilot)
-        assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace")
+        assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace-body")
 
 
 async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_path: Path,
@@ -148,7 +145,7 @@ async def test_z_stops_a_hung_git_and_the_pane_says_so(kernel_like: Path, tmp_pa
         await pilot.press("z")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "git was stopped" in _body(app, "#trace")
+        assert "git was stopped" in _body(app, "#trace-body")
         assert set(running(HUNG)) - before == set()
 
 
@@ -168,5 +165,5 @@ async def test_a_worker_that_dies_says_so_instead_of_loading_forever(
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.pause()
-        body = _body(app, "#trace")
+        body = _body(app, "#trace-body")
         assert "internal error: ValueError: not enough values to unpack" in body

@@ -1,19 +1,20 @@
 """Provides ``LogStatus``: one line saying where the log comes from and how much is loaded.
 
-It changes with every batch of a streaming log, so it only repaints: its height is fixed,
-and a ``Static`` would ask for a new layout of the whole screen on each update.
+It changes with every batch of a streaming log, so it only repaints (its height is fixed):
+``Static.update`` would ask for a new layout of the whole screen on each batch. It is still
+a ``Static``, so code reading it as one (``render()``) gets the line.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
+from textual.widgets import Static
 
 from workbench.output import escape_controls
 
 
-class LogStatus(Widget):
+class LogStatus(Static):
     """``<repository> — N commits, loading…`` (or ``all loaded``, or ``empty``)."""
 
     loaded: reactive[int | None] = reactive(None)

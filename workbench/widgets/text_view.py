@@ -17,19 +17,27 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
-from textual.widget import Widget
+from textual.widgets import Static
 
 
-class TextLines(Widget):
-    """The text's lines; the scrolling parent asks only for the ones it shows."""
+class TextLines(Static):
+    """The text's lines; the scrolling parent asks only for the ones it shows.
+
+    A ``Static`` only so that code reading a pane as a ``Static`` (``render()``) still gets
+    its text: drawing never goes through ``render()``, ``update()`` is never called.
+    """
 
     DEFAULT_CSS = """
     TextLines { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.lines: list[Content] = [Content()]
+
+    def render(self) -> Content:
+        """All the text as one ``Content`` (for readers; the screen is drawn line by line)."""
+        return Content("\n").join(self.lines)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines)
@@ -60,7 +68,7 @@ class TextView(VerticalScroll):
     """What the view shows; every assignment re-splits it into lines."""
 
     def compose(self) -> ComposeResult:
-        yield TextLines()
+        yield TextLines(id=f"{self.id}-body" if self.id else None)
 
     def watch_text(self, text: Text) -> None:
         lines = self.query_one(TextLines)
