@@ -1,7 +1,8 @@
 """Provides the Textual app and ``make_app``, the one factory for users, tests and screenshots.
 
-Top-level areas are modes (one letter each). Only the modes that work are registered: History
-now; Simulator, Comments and Report arrive with their issues, never as placeholders.
+Top-level areas are modes (one letter each). Only the modes that work are registered (History
+and Simulator); the others arrive when they work, never as placeholders. Screens never call
+into each other: a request for another mode is a message to the app, which routes it.
 """
 
 from __future__ import annotations
