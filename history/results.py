@@ -165,8 +165,8 @@ class Blame(Result):
     path: str
     start: int
     end: int
-    function: str | None = field(default=None, kw_only=True)
     lines: tuple[BlameLine, ...]
+    function: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

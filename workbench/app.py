@@ -1,7 +1,8 @@
 """Provides the Textual app and ``make_app``, the one factory for users, tests and screenshots.
 
-Top-level areas are modes (one letter each). Only the modes that work are registered: History
-now; Simulator, Comments and Report arrive with their issues, never as placeholders.
+Top-level areas are modes (one letter each). Only the modes that work are registered (History
+and Simulator); the others arrive when they work, never as placeholders. Screens never call
+into each other: a request for another mode is a message to the app, which routes it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.screen import Screen
 
 from history.git.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
+from workbench.messages import TraceRequested
 from workbench.output import escape_controls
 from workbench.screens.history import HistoryScreen
 
@@ -57,6 +59,13 @@ class WorkbenchApp(App[None]):
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
             return None  # shown disabled: that mode is already on screen
         return True
+
+    async def on_trace_requested(self, message: TraceRequested) -> None:
+        """A screen asked for a function's history: switch to History and trace it there."""
+        await self.switch_mode("history")
+        screen = self.screen
+        if isinstance(screen, HistoryScreen):
+            await screen.show_trace(message.path, message.function)
 
     def action_help(self) -> None:
         from workbench.dialogs.help import HelpScreen  # Markdown is slow to import: on demand

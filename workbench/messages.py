@@ -88,3 +88,14 @@ class CheckFailed(Message):
     """A check could not run: bad profile (one line) or cancelled."""
 
     reason: str
+
+
+@dataclass
+class TraceRequested(Message):
+    """A screen asks for a function's ``log -L`` history; the app shows it in History.
+
+    Posted to the app, never to another screen: the app owns the modes and routes it.
+    """
+
+    path: str
+    function: str

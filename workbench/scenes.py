@@ -34,12 +34,12 @@ SCENES: tuple[Scene, ...] = (
 BY_NAME = {scene.name: scene for scene in SCENES}
 
 
-async def settle(pilot: Pilot[object]) -> None:
+async def settle(pilot: Pilot[Any]) -> None:
     """Wait until the workers finished and the screen has repainted.
 
     The log worker is left out: on a long history it pauses ahead of the cursor by design.
     """
-    app: App[object] = pilot.app
+    app: App[Any] = pilot.app
     for _ in range(3):
         await pilot.pause(0.07)  # longer than the History detail debounce (DETAIL_DELAY)
         others = [w for w in app.workers if w.group != "log"]

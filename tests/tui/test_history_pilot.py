@@ -11,6 +11,7 @@ from workbench.app import make_app
 from workbench.messages import CommitsLoaded
 from workbench.scenes import settle
 from workbench.screens.history import HistoryScreen
+from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
 
 
@@ -69,18 +70,18 @@ async def test_blame_then_blame_parent_then_back(kernel_like: Path) -> None:
         table = screen.query_one("#blame-table", DataTable)
         texts = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
         row = next(i for i, t in enumerate(texts) if "kvm_destroy_devices" in t)
-        head_blame = screen._blame
+        head_blame = screen.query_one(BlamePane).blame
         assert head_blame is not None
         table.move_cursor(row=row)
         await pilot.press("comma")
         await settle(pilot)
-        parent = screen._blame
+        parent = screen.query_one(BlamePane).blame
         assert parent is not None and parent.rev != head_blame.rev
         assert all("kvm_destroy_devices" not in line.text for line in parent.lines)
         assert "before" in _body(app, "#blame-title")
         await pilot.press("less_than_sign")
         await settle(pilot)
-        assert screen._blame is head_blame
+        assert screen.query_one(BlamePane).blame is head_blame
 
 
 async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ignore[no-untyped-def]

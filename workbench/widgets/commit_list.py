@@ -14,7 +14,7 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -57,29 +57,49 @@ class CommitList(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True)
     """Index of the highlighted row."""
+    badges: var[dict[str, str]] = var(dict)
+    """Short labels (landmark keys) shown before the subject of those commits, by sha."""
 
     class Highlighted(Message):
         """The cursor moved to a commit."""
 
-        def __init__(self, commit: Commit, index: int) -> None:
+        def __init__(self, commit_list: CommitList, commit: Commit, index: int) -> None:
             super().__init__()
+            self.commit_list = commit_list
             self.commit = commit
             self.index = index
+
+        @property
+        def control(self) -> CommitList:
+            return self.commit_list
 
     class Selected(Message):
         """Enter was pressed on a commit."""
 
-        def __init__(self, commit: Commit) -> None:
+        def __init__(self, commit_list: CommitList, commit: Commit) -> None:
             super().__init__()
+            self.commit_list = commit_list
             self.commit = commit
+
+        @property
+        def control(self) -> CommitList:
+            return self.commit_list
 
     class NearEnd(Message):
         """The cursor is close to the last loaded row: time to load more."""
 
+        def __init__(self, commit_list: CommitList) -> None:
+            super().__init__()
+            self.commit_list = commit_list
+
+        @property
+        def control(self) -> CommitList:
+            return self.commit_list
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[Commit] = []
-        self.badges: dict[str, str] = {}
+        """The loaded commits, newest first (appended in batches, never reactive: 1.3M rows)."""
         self._index_of: dict[str, int] = {}
 
     # -- data --------------------------------------------------------------------------------
@@ -102,10 +122,21 @@ class CommitList(ScrollView, can_focus=True):
         if first and self.rows:
             self.cursor = 0
 
-    def set_badges(self, badges: dict[str, str]) -> None:
-        """Short labels (landmark keys) shown before the subject of those commits."""
-        self.badges = badges
+    def watch_badges(self) -> None:
         self.refresh()
+
+    def find(self, term: str, direction: int) -> int | None:
+        """The nearest row after (1) or before (-1) the cursor, wrapping around, whose
+        subject or author contains ``term`` or whose sha starts with it (case-insensitive)."""
+        term = term.lower()
+        total = len(self.rows)
+        for step in range(1, total + 1):
+            index = (self.cursor + direction * step) % total
+            row = self.rows[index]
+            if term in row.subject.lower() or term in row.author.lower() \
+                    or row.sha.startswith(term):
+                return index
+        return None
 
     def index_of(self, sha: str) -> int | None:
         return self._index_of.get(sha)
@@ -123,9 +154,9 @@ class CommitList(ScrollView, can_focus=True):
         self.refresh()
         commit = self.current
         if commit is not None:
-            self.post_message(self.Highlighted(commit, value))
+            self.post_message(self.Highlighted(self, commit, value))
         if len(self.rows) - value < max(200, 2 * self.size.height):
-            self.post_message(self.NearEnd())
+            self.post_message(self.NearEnd(self))
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta
@@ -138,7 +169,7 @@ class CommitList(ScrollView, can_focus=True):
 
     def action_select(self) -> None:
         if self.current is not None:
-            self.post_message(self.Selected(self.current))
+            self.post_message(self.Selected(self, self.current))
 
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", None)

@@ -1,0 +1,97 @@
+"""Provides ``BlamePane``: blame of a function's lines, with tig's "blame the parent" walk.
+
+The pane keeps the walk itself: each parent blame pushes the one before it, and ``back``
+returns to it, so the screen only asks git and hands over what git answered.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import var
+from textual.widgets import DataTable, Static
+
+from history.results import Blame, BlameLine
+from workbench.output import escape_controls
+from workbench.widgets.table_fill import fill
+
+
+class BlamePane(Vertical):
+    """A title (range, revision, keys) over a table of commit, date, line and text."""
+
+    blame: var[Blame | None] = var(None, always_update=True)
+    """The blame shown; set through ``show`` so the title knows which commit it precedes."""
+
+    class Shown(Message):
+        """A blame is on screen; ``parent_of`` is set when it is the blame before that sha."""
+
+        def __init__(self, pane: BlamePane, blame: Blame, parent_of: str | None) -> None:
+            super().__init__()
+            self.pane = pane
+            self.blame = blame
+            self.parent_of = parent_of
+
+        @property
+        def control(self) -> BlamePane:
+            return self.pane
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.parent_of: str | None = None
+        self._before: list[Blame] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="blame-title")
+        table: DataTable[object] = DataTable(id="blame-table", cursor_type="row",
+                                             zebra_stripes=True)
+        yield table
+
+    @property
+    def table(self) -> DataTable[object]:
+        return self.query_one("#blame-table", DataTable)
+
+    def show(self, blame: Blame, parent_of: str | None = None) -> None:
+        """Show ``blame``; with ``parent_of`` the one shown now is kept for ``back``."""
+        if parent_of is not None and self.blame is not None:
+            self._before.append(self.blame)
+        self.parent_of = parent_of
+        self.blame = blame
+
+    def restart(self) -> None:
+        """A fresh blame is coming: forget the walk."""
+        self._before.clear()
+
+    def back(self) -> bool:
+        """Return to the blame before the last parent step (False when there is none)."""
+        if not self._before:
+            return False
+        self.parent_of = None
+        self.blame = self._before.pop()
+        return True
+
+    @property
+    def line(self) -> BlameLine | None:
+        """The line under the cursor."""
+        if self.blame is None or not self.blame.lines:
+            return None
+        row = max(0, min(self.table.cursor_row, len(self.blame.lines) - 1))
+        return self.blame.lines[row]
+
+    def show_failure(self, text: Text) -> None:
+        self.query_one("#blame-title", Static).update(text)
+
+    def watch_blame(self, blame: Blame | None) -> None:
+        if blame is None:
+            return
+        label = f"{blame.function}() " if blame.function else ""
+        before = f" — before {self.parent_of[:12]}" if self.parent_of else ""
+        self.query_one("#blame-title", Static).update(Text(escape_controls(
+            f"{label}{blame.path}:{blame.start}-{blame.end} at {blame.rev[:12]}{before}"
+            "   , parent  < back")))
+        fill(self.table, ("commit", "date", "line", "text"),
+             [(line.sha[:12], line.date[:10], str(line.line),
+               Text(escape_controls(line.text.expandtabs(8)), no_wrap=True))
+              for line in blame.lines], fixed={"text": 100})
+        self.post_message(self.Shown(self, blame, self.parent_of))
