@@ -62,12 +62,14 @@ class StepTable(Vertical):
         return self.shown[1].trace if self.shown is not None else ()
 
     def watch_shown(self, shown: tuple[str, ClaimResult] | None) -> None:
+        from sim.render import verdict_text as verdict_label  # the CLI's words
+
         if shown is None:
             return
         order, claim = shown
         steps_note = f", {len(claim.trace)} steps" if claim.trace else ""
         self.query_one("#trace-title", Static).update(
-            f"{claim.id} under {order}: {claim.verdict}{steps_note}"
+            f"{claim.id} under {order}: {verdict_label(claim)}{steps_note}"
             f"   assumes: {', '.join(claim.assumes) or 'nothing'}")
         fill(self.query_one(DataTable), ("#", "event", "function", "fact"),
              [(str(step.index), step.event.name, step.event.function, step.event.fact)
