@@ -1,6 +1,6 @@
 """Provides the architecture tables: device kinds, fd layout and ``kvm_arch_destroy_vm`` steps.
 
-Each architecture is data (kernel-facts §4): the kvm_device kinds a typical VM of that
+Each architecture is data (facts F4.x): the kvm_device kinds a typical VM of that
 architecture creates, whether each is destroy-style or release-style (and from which feature
 on), what its teardown frees and touches, the order of the process's file descriptors, and the
 steps of its ``kvm_arch_destroy_vm()``. A step or device that exists only in some eras names
@@ -106,7 +106,7 @@ class Arch:
     devices: tuple[DeviceKind, ...]
     steps: tuple[ArchStep, ...]
     documented: tuple[Version, ...]
-    """Trees in which kernel-facts read this architecture's teardown."""
+    """Trees in which this architecture's teardown was read for its facts."""
     vfio: str = ""
     """'mdev' (vfio_ap), 'pci' (a vfio-pci device) or '' (no VFIO device)."""
     pv: bool = False

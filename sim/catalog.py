@@ -4,7 +4,7 @@ Every transition of the model is an instance of one rule here: a user event (a c
 ioctl, a kill, a step of a QEMU sequence), a guest action, a deterministic kernel step, or
 asynchronous work. A rule names the kernel (or QEMU) function it stands for and the fact it
 rests on, so that a trace reads in kernel vocabulary and every step can be checked against
-kernel-facts.md. Rules whose function depends on data (a device's ``ops->destroy``, an
+its fact (sim.facts). Rules whose function depends on data (a device's ``ops->destroy``, an
 architecture's teardown step) take function and fact from that data entry, which cites its own.
 
 A *guard* is a rule that prevents a harm when it fires — the Ultravisor refusing a destroy, a

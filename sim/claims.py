@@ -5,7 +5,7 @@ trigger marks and, where the claim says so, that meets its relevance condition (
 speaks about every step that touches or frees memory): ``check(before, event, after)`` says
 whether the claim holds for that step. Harm is judged as a host observes it: a use after free,
 a WARN, leaked memory, a hang, a secure configuration destroyed over queues the guest bound.
-The ``comment-*`` claims encode the *assumption* a kernel comment makes (kernel-facts §8), so
+The ``comment-*`` claims encode the *assumption* a kernel comment makes (facts F8.x), so
 that a failing one means "this comment is false in this order/era/userspace".
 
 Every claim can fail: tests/sim/test_sim_whatif.py runs, for each id, a what-if (a feature, a

@@ -5,7 +5,7 @@ feature table below says, for each feature, since which release it exists (and u
 if it was removed), the kernel fact it rests on and the commit that introduced it.
 
 Stable backports. ``--era X.Y`` means the mainline release X.Y, except for the two trees
-kernel-facts actually read, which are Debian *stable* trees: 6.1 is 6.1.192 and 6.12 is
+the facts were read in, which are Debian *stable* trees: 6.1 is 6.1.192 and 6.12 is
 6.12.117. A feature backported to one of those (kvm-vfio release-style in 6.1.y, F5.5; the x86
 vCPUs-first reorder and the IOAPIC EOI-work cancel in 6.12.y, F2.8) is therefore present in
 ``--era 6.1`` / ``--era 6.12``; other stable trees are not modelled.
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from sim.errors import SimError
-from sim.facts import require_facts
+from sim.facts import commit_of, require_facts
 
 Version = tuple[int, int]
 """(major, minor) of a mainline release."""
@@ -68,12 +68,20 @@ class Feature:
     until: Version | None = None
     """First mainline release without it (removed), or None."""
     commit: str = ""
+    """The boundary's upstream commit; left out, the commit of ``fact`` (one table of hashes),
+    ``NO_COMMIT`` where none is known although the fact names one."""
     backports: tuple[Version, ...] = ()
-    """Stable trees (as kernel-facts read them) that carry it although mainline X.Y does not."""
+    """Stable trees (as the facts read them) that carry it although mainline X.Y does not."""
     unverified: str = ""
-    """What kernel-facts could not confirm about this boundary; shown with every run near it."""
+    """What the facts could not confirm about this boundary; shown with every run near it."""
     everywhere: bool = False
     """The uncertainty is not about a date but about the feature itself: note it in every era."""
+
+    def __post_init__(self) -> None:
+        if not self.commit:
+            object.__setattr__(self, "commit", commit_of(self.fact))
+        elif self.commit == NO_COMMIT:
+            object.__setattr__(self, "commit", "")
 
     def near(self, era: Version) -> bool:
         """The era is within one release of a boundary (where an uncertain date matters)."""
@@ -92,34 +100,34 @@ class Feature:
         return self.until is None or era < self.until
 
 
+NO_COMMIT = "-"
+"""A feature's ``commit`` when its boundary has no known commit although its fact has one."""
+
 _PRE = "3.9 stands for the kvm-ppc tree between 852b6d57dc7f and 07f0a7bdec5c (F1.1, F1.2)"
 
 FEATURES: tuple[Feature, ...] = (
     Feature("device-api", "KVM_CREATE_DEVICE, struct kvm_device, device fds", "F1.1", (3, 9),
-            commit="852b6d57dc7fa378019786fa84727036e56839ea", unverified=_PRE),
+            unverified=_PRE),
     Feature("device-refcount", "devices refcounted; the last vCPU's put destroys them", "F1.3",
-            (3, 9), until=(3, 10), commit="07f0a7bdec5c",
+            (3, 9), until=(3, 10),
             unverified=_PRE + "; the rc of 07f0a7bdec5c is UNVERIFIED"),
     Feature("destroy-devices", "kvm->devices; kvm_destroy_devices() after arch destroy", "F1.3",
-            (3, 10), commit="07f0a7bdec5c"),
+            (3, 10)),
     Feature("sync-events", "kvm_arch_sync_events() is the first teardown step", "F1.6",
             (3, 9), until=(6, 15), commit="b2aba529bf77ebdc1a1841b884ff841c1d21f6af"),
     Feature("kvm-vfio", "kvm-vfio pseudo device (destroy-style at birth)", "F1.7", (3, 13),
-            commit="ec53500fae421e07c5d035918ca454a429732ef4",
             unverified="release v3.13 UNVERIFIED (F1.7)"),
     Feature("destroy-devices-comment", "the 'no kvm->lock needed' comment exists", "F2.3",
-            (4, 11), commit="a28ebea2adc4a2bef5989a5a181ec238f59fbcad",
+            (4, 11),
             unverified="release v4.11 UNVERIFIED (F2.3)"),
     Feature("vfio-ap", "vfio_ap mediated device passes AP queues to a guest", "F6.2", (4, 20),
-            commit="258287c994de", unverified="v4.20 era, exact release UNVERIFIED (F6.2)"),
+            unverified="v4.20 era, exact release UNVERIFIED (F6.2)"),
     Feature("vfio-ap-kvm-ref", "vfio_ap takes its own kvm reference in set_kvm", "F6.2",
-            (4, 20), commit="258287c994de",
+            (4, 20),
             unverified="first commit UNVERIFIED: 258287c994de or the 2020/2021 rework (F6.2);"
             " --feature vfio-ap-kvm-ref=off models the RFC's premise", everywhere=True),
-    Feature("release-callback", "kvm_device_ops.release: freed on fd close", "F3.5", (5, 2),
-            commit="2bde9b3ec8bdf60788e9e2ce8c07a2f8d6003dbd"),
-    Feature("pre-destroy-hook", "kvm_arch_pre_destroy_vm() (x86 only)", "F2.4", (5, 4),
-            commit="1aa9b9572b10529c2e64e2b8f44025d86e124308"),
+    Feature("release-callback", "kvm_device_ops.release: freed on fd close", "F3.5", (5, 2)),
+    Feature("pre-destroy-hook", "kvm_arch_pre_destroy_vm() (x86 only)", "F2.4", (5, 4)),
     Feature("pv", "s390 Protected Virtualization: a secure configuration per guest", "F7.1",
             (5, 7), commit="29b40f105ec8d55",
             unverified="kernel-facts does not date KVM PV itself; 29b40f105ec8 (KVM_PV_ENABLE/"
@@ -129,45 +137,44 @@ FEATURES: tuple[Feature, ...] = (
             commit="faa2f72cb3569256480c5540d242c84e99965160",
             unverified="v5.20/6.0 merge window, with stable backports (F7.1)"),
     Feature("set-kvm-notifier", "VFIO_GROUP_NOTIFY_SET_KVM hands kvm to vfio drivers", "F5.1",
-            (3, 9), until=(5, 19), commit="421cfe6596f6cb316991c02bf30a93bd81092853"),
+            (3, 9), until=(5, 19)),
     Feature("vfio-group-lock", "VFIO device close runs close_device (and the kvm put) under"
             " group_lock; vfio_file_set_kvm takes it", "F5.8", (5, 19),
             commit="421cfe6596f6cb316991c02bf30a93bd81092853"),
     Feature("pv-mmu-notifier", "PV mmu_notifier: exit_mm converts secure vCPUs", "F7.4",
-            (6, 0), commit="ca2fd0609b5ddd15fe57c917a41508a7a9fc17e1"),
+            (6, 0)),
     Feature("destroy-fast", "the PV notifier destroys the secure config (Destroy Fast)", "F7.4",
             (6, 2), commit="f7866f582b1c9d80d1a3bd0953170185668c52ca"),
     Feature("pv-async-cleanup", "KVM_PV_ASYNC_CLEANUP_PREPARE/PERFORM, cleanup_all", "F7.3",
             (6, 2), commit="f7866f582b1c9d80d1a3bd0953170185668c52ca",
             unverified="the async-destroy commits are pinned only by the 6.2 pull (F7.3)"),
     Feature("kvm-vfio-release", "kvm-vfio is release-style: never in kvm_destroy_devices",
-            "F5.5", (6, 2), commit="51cdc8bc120ef6e42f6fb758341f5d91bc955952",
+            "F5.5", (6, 2),
             backports=((6, 1),)),
     Feature("vfio-core-kvm-ref", "VFIO core holds a kvm reference while a device is open",
-            "F5.3", (6, 3), commit="2b48f52f2bff8e8926165983f3a3d7b89b33de08"),
-    Feature("guest-se-bind", "guest AP bus: SE bind/associate (BAPQ/AAPQ)", "F6.9", (6, 4),
-            commit="2d72eaf036d2f2b7ec16cda2d0e7ce292537dad9"),
+            "F5.3", (6, 3)),
+    Feature("guest-se-bind", "guest AP bus: SE bind/associate (BAPQ/AAPQ)", "F6.9", (6, 4)),
     Feature("reset-unbounded", "vfio_ap reset waits without bound in a work item", "F6.6",
-            (6, 6), commit="dd174833e44e7717f88f0925b1f78e9ba1d2626e"),
+            (6, 6)),
     Feature("destroy-fast-warn-relaxed", "Destroy Fast refused with RC 0x104 does not WARN",
-            "F7.11", (6, 6), commit="b1e428615f154c87a94267b67e819644b50948f8"),
+            "F7.11", (6, 6)),
     Feature("gisa-destroy-warn", "kvm_s390_gisa_destroy WARNs on a non-zero alert mask",
             "F7.7", (6, 6), commit="f87ef5723536a6545ed9c43e18b13a9faceb3c80"),
     Feature("pv-ap", "AP instructions allowed for PV guests", "F6.9", (6, 6),
             commit="899e2206f46aece42d8194c350bc1de71344dbc7"),
     Feature("device-rculist", "kvm->devices is an rculist (no effect on the model)", "F3.2",
-            (6, 10), commit="ea54dd374232cc3b6d0ac0a89d715d61ebb04bf6"),
+            (6, 10)),
     Feature("riscv-aia", "RISC-V AIA kvm_device and kvm_riscv_aia_destroy_vm()", "F4.14",
             (6, 12), unverified="present in [6.12], absent in [6.1]; first release UNVERIFIED"),
     Feature("x86-vcpus-first", "x86 frees vCPUs before PIC/IOAPIC", "F2.8", (6, 14),
-            commit="17bcd714426386fda741a4bccd96a2870179344b", backports=((6, 12),)),
+            backports=((6, 12),)),
     Feature("x86-nested-exit-reads-pic", "leaving nested mode at vCPU free reads the PIC",
-            "F2.8", (6, 15),
+            "F2.8", (6, 15), commit=NO_COMMIT,
             unverified="[6.1] and [6.12] vmx/nested.c nested_vmx_vmexit reads no PIC state on"
             " teardown; the CVE-2026-74517 fix says newer code does (the 20250224235542 nVMX"
             " patch, v6.15 assumed)"),
     Feature("x86-eoi-cancel", "IOAPIC EOI work cancelled in kvm_arch_pre_destroy_vm()",
-            "F2.8", None, backports=((6, 12),),
+            "F2.8", None, backports=((6, 12),), commit=NO_COMMIT,
             unverified="2026 fix (CVE-2026-74517): mainline hash and release not seen;"
             " stable 6.12.105+", everywhere=True),
 )

@@ -1,11 +1,11 @@
 """Provides the kernel-fact table: every model rule cites one of these ids.
 
-The ids, titles and commits are those of ``shared/kernel-facts.md``; the table exists so that
-every table of the model can check, when its module is imported, that each feature, step,
-device, toggle, claim and event rests on a fact the dossier actually contains
-(:func:`require_facts`), and so that the trace of a counterexample can name the commit behind
-each step. Hashes are copied exactly as the dossier prints them: 40 hex digits
-where a primary source printed them, else the abbreviated form.
+Each fact is one checked statement about the kernel, firmware or QEMU, with its id, title,
+file, function, release and upstream commits. The table exists so that every table of the
+model can check, when its module is imported, that each feature, step, device, toggle, claim
+and event rests on a fact that exists (:func:`require_facts`), and so that the trace of a
+counterexample can name the commit behind each step. Hashes are written as a primary source
+printed them: 40 hex digits where one did, else the abbreviated form.
 """
 
 from __future__ import annotations
@@ -18,16 +18,23 @@ from sim.errors import ModelError
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One entry of kernel-facts.md."""
+    """One checked statement the model rests on."""
 
     id: str
-    """``F<section>.<n>``, as in kernel-facts.md."""
+    """``F<section>.<n>``: the id every rule, report and reply cites."""
     title: str
     file: str
     function: str
     version: str
     """Release (or tree) the fact is about; ``[6.1]``/``[6.12]`` are the Debian stable trees."""
     commit: str = ""
+    also: tuple[str, ...] = ()
+    """Further commits the fact rests on (a boundary, a rework, a removal): with ``commit``,
+    the one table of upstream hashes that landmarks and era boundaries must agree with."""
+
+    @property
+    def commits(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.commit, *self.also) if c)
 
 
 _K = "virt/kvm/kvm_main.c"
@@ -55,7 +62,8 @@ _TABLE: tuple[Fact, ...] = (
          "include/linux/kvm_host.h", "kvm_device_get", "v6.6", "1f8403953f05"),
     Fact("F1.5", "v3.10-era teardown shape", _K, "kvm_destroy_vm", "v3.10"),
     Fact("F1.6", "kvm_arch_sync_events(): first teardown step", _K, "kvm_arch_sync_events",
-         "v2.6.29", "ba4cef31d5a397b64ba6d3ff713ce06c62f0c597"),
+         "v2.6.29", "ba4cef31d5a397b64ba6d3ff713ce06c62f0c597",
+         also=("b2aba529bf77ebdc1a1841b884ff841c1d21f6af",)),  # its removal (F2.8)
     Fact("F1.7", "kvm-vfio device, destroy-style at birth", "virt/kvm/vfio.c",
          "kvm_vfio_destroy", "v3.13", "ec53500fae421e07c5d035918ca454a429732ef4"),
     Fact("F2.1", "v3.10 kvm_destroy_vm step order", _K, "kvm_destroy_vm", "v3.10"),
@@ -72,7 +80,9 @@ _TABLE: tuple[Fact, ...] = (
          "kvm_destroy_vm", "[snap]"),
     Fact("F2.8", "2025 x86 teardown changes: vCPUs first, sync_events dropped, EOI work",
          "arch/x86/kvm/x86.c", "kvm_arch_destroy_vm", "v6.14/v6.15",
-         "17bcd714426386fda741a4bccd96a2870179344b"),
+         "17bcd714426386fda741a4bccd96a2870179344b",
+         also=("ea54dd374232cc3b6d0ac0a89d715d61ebb04bf6",
+               "b2aba529bf77ebdc1a1841b884ff841c1d21f6af")),
     Fact("F2.9", "no upstream commit reordered the two steps", _K, "kvm_destroy_vm", "-"),
     Fact("F2.10", "Bonzini: everything after kvm_destroy_devices() is reclaiming", _K,
          "kvm_destroy_vm", "2024-09"),
@@ -131,7 +141,8 @@ _TABLE: tuple[Fact, ...] = (
          "ba70a89f3c2a8279809ea0fc7684857c91938b8a"),
     Fact("F5.3", "VFIO core holds a kvm reference while a device is open",
          "drivers/vfio/vfio_main.c", "vfio_device_put_kvm", "v6.3",
-         "2b48f52f2bff8e8926165983f3a3d7b89b33de08"),
+         "2b48f52f2bff8e8926165983f3a3d7b89b33de08",
+         also=("605c713023e3925d0444f495a42c903cb6ce875f",)),  # kvm_get_kvm_safe()
     Fact("F5.4", "kvm pointer flow: FILE/GROUP_ADD -> group->kvm -> device->kvm",
          "virt/kvm/vfio.c", "kvm_vfio_file_set_kvm", "[6.1] [6.12]"),
     Fact("F5.5", "kvm-vfio becomes release-style (6.2; 6.1.y backport)", "virt/kvm/vfio.c",
@@ -141,7 +152,8 @@ _TABLE: tuple[Fact, ...] = (
     Fact("F5.7", "6.1.y lock order kvm->lock vs group_lock", "virt/kvm/vfio.c",
          "kvm_vfio_release", "[6.1]"),
     Fact("F5.8", "6.0/6.1.0 self-deadlock on the final put under group_lock",
-         "virt/kvm/vfio.c", "kvm_vfio_destroy", "6.0/6.1.0"),
+         "virt/kvm/vfio.c", "kvm_vfio_destroy", "6.0/6.1.0",
+         also=("421cfe6596f6cb316991c02bf30a93bd81092853",)),  # the 5.19 set_kvm rework (F5.1)
     Fact("F6.1", "vfio_ap open_device/close_device", _AP, "vfio_ap_mdev_close_device",
          "[6.1] [6.12]"),
     Fact("F6.2", "vfio_ap_mdev_set_kvm takes its own kvm reference", _AP,
@@ -160,24 +172,30 @@ _TABLE: tuple[Fact, ...] = (
          "vfio_ap_mdev_reset_queues", "[6.1] [6.12]"),
     Fact("F6.9", "SE bind/associate are guest actions (BAPQ/AAPQ); AP for PV guests",
          "drivers/s390/crypto/ap_queue.c", "ap_bapq", "v6.4 / v6.6",
-         "2d72eaf036d2f2b7ec16cda2d0e7ce292537dad9"),
+         "2d72eaf036d2f2b7ec16cda2d0e7ce292537dad9",
+         also=("899e2206f46aece42d8194c350bc1de71344dbc7",)),  # host: AP for PV guests
     Fact("F6.10", "nothing in vfio_ap reacts to PV state changes", _AP,
          "vfio_ap_mdev_reset_queues", "[6.12]"),
+    # PV lifecycle (29b40f105ec8d55, as the Fixes: tags of later pv.c patches on the kvm list
+    # print it) and the ASCE leak on failure (faa2f72cb356, full hash from its stable backport).
     Fact("F7.1", "Destroy Secure Configuration; leak on failure", _PV, "kvm_s390_pv_deinit_vm",
-         "[6.1] [6.12]"),
+         "[6.1] [6.12]", also=("29b40f105ec8d55", "faa2f72cb3569256480c5540d242c84e99965160")),
     Fact("F7.2", "Destroy Secure Configuration Fast (UV bit 23)", _PV,
          "kvm_s390_pv_deinit_vm_fast", "v6.2", "f7866f582b1c9d80d1a3bd0953170185668c52ca"),
     Fact("F7.3", "KVM_PV_DISABLE and asynchronous cleanup PREPARE/PERFORM", _S390,
-         "kvm_s390_handle_pv", "v6.2"),
+         "kvm_s390_handle_pv", "v6.2", also=("f7866f582b1c9d80d1a3bd0953170185668c52ca",)),
     Fact("F7.4", "PV mmu_notifier release: secure vCPUs out, then destroy-fast (6.2+)", _PV,
          "kvm_s390_pv_mmu_notifier_release", "v6.0",
-         "ca2fd0609b5ddd15fe57c917a41508a7a9fc17e1"),
+         "ca2fd0609b5ddd15fe57c917a41508a7a9fc17e1",
+         also=("f7866f582b1c9d80d1a3bd0953170185668c52ca",)),  # destroy-fast in the notifier
     Fact("F7.5", "do_exit: exit_mm (notifier release) before fds are released",
          "kernel/exit.c", "do_exit", "[6.1] [6.12]"),
     Fact("F7.6", "kvm_s390_pv_deinit_cleanup_all: current + set-aside configurations", _PV,
          "kvm_s390_pv_deinit_cleanup_all", "[6.12]"),
     Fact("F7.7", "GISA destroy; WARN if an ISC is still registered",
-         "arch/s390/kvm/interrupt.c", "kvm_s390_gisa_destroy", "[6.1] [6.12]"),
+         "arch/s390/kvm/interrupt.c", "kvm_s390_gisa_destroy", "[6.1] [6.12]",
+         # the 6.6 WARN, as the kvm-s390-master-6.6-1 pull request names it
+         also=("f87ef5723536a6545ed9c43e18b13a9faceb3c80",)),
     Fact("F7.8", "comment: end of life, fd closed, nobody can change PV state", _S390,
          "kvm_arch_destroy_vm", "[6.1] [6.12]"),
     Fact("F7.9", "kvm_destroy_vm() is unreachable while vfio_ap holds its kvm", _K,
@@ -239,7 +257,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in _TABLE}
 
 
 def fact(fact_id: str) -> Fact:
-    """The fact with this id (KeyError if the dossier has none)."""
+    """The fact with this id (KeyError if there is none)."""
     return FACTS[fact_id]
 
 
@@ -253,7 +271,7 @@ def require_facts(table: str, cited: Iterable[tuple[str, str]]) -> None:
     """Raise ModelError naming every ``(entry, fact id)`` of ``table`` whose fact is unknown.
 
     Each table module calls this once, when it is imported, so a rule never rests on a fact
-    the dossier lacks and no profile has to check the tables again."""
+    the table lacks and no profile has to check the tables again."""
     unknown = [f"{table} entry {entry} cites unknown fact {fact_id!r}"
                for entry, fact_id in cited if fact_id not in FACTS]
     if unknown:

@@ -1,4 +1,4 @@
-"""Provides the named toggles: behaviour nobody outside IBM (or the dossier) can check.
+"""Provides the named toggles: behaviour nobody outside IBM can check.
 
 Where the evidence leaves *behaviour* open (not a release date), the model does not pick an
 answer silently: it reads a toggle, records the read, and every verdict lists the toggles its
