@@ -25,6 +25,8 @@ class WorkbenchApp(App[None]):
     """kvm-teardown workbench."""
 
     TITLE = "kvm-teardown workbench"
+    DEFAULT_MODE = "history"
+    """The app starts in History: no blank default screen is built and switched away from."""
     COMMANDS: ClassVar = App.COMMANDS | {HistoryCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -51,9 +53,6 @@ class WorkbenchApp(App[None]):
         from history.git.runner import stop_all
 
         stop_all()
-
-    def on_mount(self) -> None:
-        self.switch_mode("history")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.binding import BindingType
 from textual.geometry import Offset
 from textual.message import Message
 from textual.selection import Selection
 from textual.widget import Widget
-from textual.widgets import DataTable, Input
+from textual.widgets import Button, DataTable, Input
 
 from history.results import (
     Blame,
@@ -249,3 +250,55 @@ async def test_step_table_and_inspector_follow_a_counterexample(s390_result: Any
         holds = next(c for c in s390_result.claims if c.verdict == "holds")
         inspector.subject = holds
         assert holds.title in str(inspector.render())
+
+
+class FooterHost(App[None]):
+    """A footer under a key whose enabled state the test flips, and two focusable buttons."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [("x", "flip", "Flip")]
+    enabled = True
+
+    def compose(self) -> ComposeResult:
+        from workbench.widgets.key_footer import KeyFooter
+
+        yield Button("a", id="a")
+        yield Button("b", id="b")
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if action != "flip" or self.enabled else None
+
+    def action_flip(self) -> None:
+        pass
+
+
+async def test_key_footer_rebuilds_only_when_its_keys_change() -> None:
+    from textual.widgets._footer import FooterKey
+
+    from workbench.widgets.key_footer import KeyFooter
+
+    app = FooterHost()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+        composes = 0
+        original = footer.recompose
+
+        async def counted() -> None:
+            nonlocal composes
+            composes += 1
+            await original()
+
+        footer.recompose = counted  # type: ignore[method-assign]  # counting the rebuilds
+        key = next(k for k in footer.query(FooterKey) if k.action == "flip")
+        assert not key.has_class("-disabled")
+        for target in ("#b", "#a", "#b"):  # focus moves: same keys, no rebuild
+            app.query_one(target).focus()
+            await pilot.pause()
+        assert composes == 0
+        app.enabled = False
+        app.refresh_bindings()
+        await pilot.pause()
+        assert composes == 1
+        key = next(k for k in footer.query(FooterKey) if k.action == "flip")
+        assert key.has_class("-disabled")

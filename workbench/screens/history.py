@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from history.git import queries
 from history.git.repo import KernelRepo
@@ -34,6 +34,7 @@ from workbench.screens.history_queries import HistoryQueries
 from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
 from workbench.widgets.diff_view import DiffView
+from workbench.widgets.key_footer import KeyFooter
 from workbench.widgets.landmark_list import LandmarkList
 from workbench.widgets.log_status import LogStatus
 from workbench.widgets.trace_view import TraceView
@@ -86,10 +87,11 @@ class HistoryScreen(HistoryQueries):
                 yield CommitList(id="commits")
             with ContentSwitcher(initial="detail", id="right"):
                 yield DiffView(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(CommitList).focus()
+        self.call_after_refresh(self.painted.set)
         self.call_after_refresh(self.load_landmarks)  # badges may follow the first paint
 
     async def action_view(self, name: str) -> None:
@@ -207,7 +209,7 @@ class HistoryScreen(HistoryQueries):
     async def action_search(self) -> None:
         if not self.query("#search"):
             await self.mount(Input(placeholder="search subject, author or hash; enter finds, "
-                                   "esc closes", id="search"), before=self.query_one(Footer))
+                                   "esc closes", id="search"), before=self.query_one(KeyFooter))
         search = self.query_one("#search", Input)
         search.add_class("-open")
         search.value = self.search_term

@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored, TraceRequested
 from workbench.widgets.claim_table import ClaimTable
+from workbench.widgets.key_footer import KeyFooter
 from workbench.widgets.profile_picker import ProfilePicker, ProfileRequest
 from workbench.widgets.step_inspector import StepInspector
 from workbench.widgets.step_table import StepTable
@@ -56,7 +57,7 @@ class SimulatorScreen(Screen[None]):
             yield StepTable(id="trace-box")
             with VerticalScroll(id="inspector"):
                 yield StepInspector("", id="step-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_run()
