@@ -91,7 +91,6 @@ class HistoryScreen(HistoryQueries):
 
     def on_mount(self) -> None:
         self.query_one(CommitList).focus()
-        self.call_after_refresh(self.painted.set)
         self.call_after_refresh(self.load_landmarks)  # badges may follow the first paint
 
     async def action_view(self, name: str) -> None:

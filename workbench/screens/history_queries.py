@@ -57,8 +57,6 @@ class HistoryQueries(Screen[None]):
         """The function traced and blamed; ``a → b`` (a call chain) traces ``b`` first."""
         self._wanted = load_ahead
         self._more = threading.Event()
-        self.painted = threading.Event()
-        """Set once the screen has painted: the log streams past its first batch only then."""
         self._detail_timer: Timer | None = None
         self._detail_sha: str | None = None
 
@@ -80,9 +78,6 @@ class HistoryQueries(Screen[None]):
                 if len(batch) >= (batch_size if loaded > first_batch else first_batch):
                     self.post_message(CommitsLoaded(batch, False))
                     batch = []
-                    # The rows after the first screenful wait for its paint (or 0.5 s): the
-                    # screen's first frame is not drawn between batches it cannot show.
-                    self.painted.wait(0.5)
                 if loaded >= self._wanted and batch:
                     self.post_message(CommitsLoaded(batch, False))  # no row held back
                     batch = []
