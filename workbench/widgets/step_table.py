@@ -27,29 +27,23 @@ class StepTable(Vertical):
     shown: var[tuple[str, ClaimResult] | None] = var(None, always_update=True)
     """The order and claim whose counterexample is listed."""
 
-    class Highlighted(Message):
+    class StepMessage(Message):
+        """A message about one step of the table's counterexample."""
+
+        def __init__(self, table: StepTable, step: TraceStep) -> None:
+            super().__init__()
+            self.table = table
+            self.step = step
+
+        @property
+        def control(self) -> StepTable:
+            return self.table
+
+    class Highlighted(StepMessage):
         """The cursor moved to a step."""
 
-        def __init__(self, table: StepTable, step: TraceStep) -> None:
-            super().__init__()
-            self.table = table
-            self.step = step
-
-        @property
-        def control(self) -> StepTable:
-            return self.table
-
-    class Opened(Message):
+    class Opened(StepMessage):
         """Enter was pressed on a step: show the history of its function."""
-
-        def __init__(self, table: StepTable, step: TraceStep) -> None:
-            super().__init__()
-            self.table = table
-            self.step = step
-
-        @property
-        def control(self) -> StepTable:
-            return self.table
 
     def compose(self) -> ComposeResult:
         yield Static("Counterexample — select a failing claim", id="trace-title",
