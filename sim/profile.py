@@ -22,7 +22,7 @@ from typing import Literal
 from sim.arches import ARCHES, Arch, DeviceKind
 from sim.catalog import EXCLUDABLE
 from sim.claims import CLAIM_IDS
-from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
+from sim.defaults import DEFAULT_QUEUES, DEFAULT_USERSPACE, DEFAULT_VCPUS
 from sim.eras import (
     FEATURE_BY_NAME,
     NEWEST,
@@ -119,7 +119,7 @@ class Profile:
     """Claim ids to check; () means every claim."""
     excluded: frozenset[str] = frozenset()
     """User/guest/async event names left out of the search (``--exclude``)."""
-    userspace: str = "any"
+    userspace: str = DEFAULT_USERSPACE
     """sim.userspace name: who drives teardown (``any`` = every sequence)."""
     async_teardown: bool = False
     """QEMU's CLONE_VM async-teardown helper holds mm_users (F7.12)."""
@@ -300,7 +300,7 @@ def build_profile(
     features: Mapping[str, bool] | None = None,
     claims: Sequence[str] = (),
     exclude: Iterable[str] = (),
-    userspace: str = "any",
+    userspace: str = DEFAULT_USERSPACE,
     async_teardown: bool = False,
 ) -> Profile:
     """Build (and validate) a profile from user-level choices.

@@ -15,7 +15,13 @@ import argparse
 import sys
 from typing import Any
 
-from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
+from sim.defaults import (
+    DEFAULT_ARCH,
+    DEFAULT_ERA,
+    DEFAULT_QUEUES,
+    DEFAULT_USERSPACE,
+    DEFAULT_VCPUS,
+)
 from sim.errors import SimError
 from workbench.cli import bounded_int
 
@@ -26,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         "sim", help="model-check VM teardown in both call orders",
         description="Exhaustively explore VM teardown (fd closes, ioctls, kill at every point)"
         " for one architecture and kernel era, and judge each claim.")
-    parser.add_argument("--arch", default="s390", help="s390, x86, powerpc-e500,"
+    parser.add_argument("--arch", default=DEFAULT_ARCH, help="s390, x86, powerpc-e500,"
                         " powerpc-book3s, arm64, riscv, loongarch (default s390)")
     parser.add_argument("--era", default=None, help="kernel release X.Y, 3.9..6.18"
                         " (6.1 and 6.12 are the stable trees kernel-facts read; default 6.12)")
@@ -36,7 +42,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--rev", default=None, help="revision of --repo (default HEAD)")
     parser.add_argument("--order", choices=("current", "reversed", "both"), default=None,
                         help="kvm_destroy_vm() order (default both)")
-    parser.add_argument("--userspace", default="any", metavar="NAME",
+    parser.add_argument("--userspace", default=DEFAULT_USERSPACE, metavar="NAME",
                         help="who drives teardown: any (every sequence, the default),"
                         " qemu-8.2, qemu-8.1 (see --list-userspaces)")
     parser.add_argument("--async-teardown", action="store_true",
@@ -146,7 +152,7 @@ def _era_and_features(args: argparse.Namespace,
     if args.repo is None:
         if args.rev is not None:
             raise SimError("--rev needs --repo")
-        return args.era or "6.12", _features(args.feature), None
+        return args.era or DEFAULT_ERA, _features(args.feature), None
     if args.era is not None:
         raise SimError("--repo takes its release from the tree: do not combine it with --era")
     from history.tree.detect import detect

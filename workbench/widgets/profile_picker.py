@@ -14,7 +14,13 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
-from sim.defaults import DEFAULT_QUEUES, DEFAULT_VCPUS
+from sim.defaults import (
+    DEFAULT_ARCH,
+    DEFAULT_ERA,
+    DEFAULT_QUEUES,
+    DEFAULT_USERSPACE,
+    DEFAULT_VCPUS,
+)
 
 
 def userspace_choices() -> list[tuple[str, str]]:
@@ -53,12 +59,13 @@ class ProfilePicker(Horizontal):
         from sim.arches import ARCHES
 
         yield Label("arch")
-        yield Select([(name, name) for name in ARCHES], value="s390", allow_blank=False,
+        yield Select([(name, name) for name in ARCHES], value=DEFAULT_ARCH, allow_blank=False,
                      id="arch")
         yield Label("era")
-        yield Input("6.12", id="era", restrict=r"[0-9.]*", max_length=5)
+        yield Input(DEFAULT_ERA, id="era", restrict=r"[0-9.]*", max_length=5)
         yield Label("userspace")
-        yield Select(userspace_choices(), value="any", allow_blank=False, id="userspace")
+        yield Select(userspace_choices(), value=DEFAULT_USERSPACE, allow_blank=False,
+                     id="userspace")
         yield Label("vCPUs")
         yield Input(str(DEFAULT_VCPUS), id="vcpus", type="integer", max_length=3)
         yield Label("queues")
