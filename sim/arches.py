@@ -114,6 +114,11 @@ class Arch:
     vcpu_refs: tuple[VcpuRef, ...] = ()
     """VM-scope objects vCPU teardown reads (independent of any kvm_device)."""
 
+    @property
+    def kernel_dir(self) -> str:
+        """Its directory under ``arch/`` in a kernel tree (both powerpc flavours share one)."""
+        return self.name.split("-", 1)[0]
+
 
 _MPIC = DeviceKind("mpic", "kvm_mpic_ops", "F4.5", "mpic_destroy", irqchip=True,
                    vcpu_refs=(VcpuRef("openpic", "kvmppc_mpic_disconnect_vcpu", "F4.5",

@@ -15,6 +15,7 @@ how often they did: a reviewer sees *why* it holds, not only that it does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sim.facts import require_facts
@@ -36,6 +37,9 @@ class Rule:
     """The name ``--exclude`` uses to switch this (user/guest/async) rule off."""
     commit: str | None = None
     """The commit behind this rule when it is not the fact's own ('' = none known)."""
+
+
+_C_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,13 @@ class Event:
     """WARN/WARN_ONCE splats the step fires, each with its file:line."""
     guards: frozenset[str] = frozenset()
     """Guards (GUARDS ids) that fired in this step."""
+
+    @property
+    def calls(self) -> tuple[str, ...]:
+        """The call chain ``function`` names, outermost first, as C identifiers (the words
+        after a name, such as ``(guest se_bind)``, are the model's notes, not calls)."""
+        return tuple(match.group(0) for part in self.function.split("→")
+                     if (match := _C_NAME.match(part.strip())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ class WorkbenchApp(App[None]):
         await self.switch_mode("history")
         screen = self.screen
         if isinstance(screen, HistoryScreen):
-            await screen.show_trace(message.path, message.function)
+            await screen.show_linked_trace(message.calls, message.arch)
 
     def action_help(self) -> None:
         from workbench.dialogs.help import HelpScreen  # Markdown is slow to import: on demand

@@ -92,10 +92,12 @@ class CheckFailed(Message):
 
 @dataclass
 class TraceRequested(Message):
-    """A screen asks for a function's ``log -L`` history; the app shows it in History.
+    """A screen asks for the ``log -L`` history of a step's call chain; the app shows it in
+    History, which traces the innermost function the open tree defines (for ``arch``, in its
+    own ``arch/`` directory) or says in one line why none is.
 
     Posted to the app, never to another screen: the app owns the modes and routes it.
     """
 
-    path: str
-    function: str
+    calls: tuple[str, ...]
+    arch: str | None = None

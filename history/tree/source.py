@@ -14,6 +14,7 @@ process re-reads nothing.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
 from collections import OrderedDict
@@ -66,6 +67,15 @@ def read_regular(root: Path, path: str) -> bytes | None:
     return data
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _definition_pattern(name: str) -> str:
+    """An extended regex (git grep -E and Python's re alike) for a line that may start a
+    definition of ``name``: the name first, or after a return type, then ``(``."""
+    return r"^([A-Za-z_][^;=(]*[^A-Za-z0-9_])?" + name + r" *\("
+
+
 class KernelSource:
     """Files of one kernel revision; subclasses say where the bytes come from."""
 
@@ -86,6 +96,9 @@ class KernelSource:
         raise NotImplementedError
 
     def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
+        raise NotImplementedError
+
+    def _definition_files(self, name: str) -> list[str]:
         raise NotImplementedError
 
     # -- public ---------------------------------------------------------------------------
@@ -139,6 +152,15 @@ class KernelSource:
         any of ``needles`` as plain text; a cheap filter before parsing, sorted."""
         key = ("grep", tuple(needles), tuple(dirs))
         return self.memo(key, lambda: tuple(sorted(self._grep(needles, dirs))))
+
+    def definition_files(self, name: str) -> tuple[str, ...]:
+        """The ``.c``/``.h`` files with a line that may begin a definition of function
+        ``name`` (kernel style: the name at the start of a line, or after the return type),
+        sorted; the caller confirms each with tree-sitter."""
+        if not _IDENT.fullmatch(name):
+            return ()
+        return self.memo(("definition-files", name),
+                         lambda: tuple(sorted(self._definition_files(name))))
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Memoise a result derived from this revision (profile, census, ...)."""
@@ -223,6 +245,13 @@ class GitSource(KernelSource):
         prefix = f"{self.rev}:"
         return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
 
+    def _definition_files(self, name: str) -> list[str]:
+        args = ["grep", "-l", "-E", "--no-textconv", "--no-color", "-e", _definition_pattern(name),
+                self.rev, "--", ":(glob)**/*.c", ":(glob)**/*.h"]
+        out = self.repo.git.run(args, ok=(0, 1)).decode("utf-8", "replace")
+        prefix = f"{self.rev}:"
+        return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
+
 
 class DirSource(KernelSource):
     """A plain source tree (no git), e.g. Debian's extracted ``linux-source-6.12``."""
@@ -250,6 +279,21 @@ class DirSource(KernelSource):
                         data = self._blobs[rel]
                         if data is not None and any(n in data for n in raw):
                             hits.append(rel)
+        return hits
+
+    def _definition_files(self, name: str) -> list[str]:
+        # Every C file of the tree is scanned once per name, and kept only when it matches:
+        # a whole kernel's sources must not be held in memory for one lookup.
+        pattern = re.compile(_definition_pattern(name).encode(), re.MULTILINE)
+        hits: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for file in sorted(filenames):
+                if file.endswith((".c", ".h")):
+                    rel = Path(dirpath, file).relative_to(self.root).as_posix()
+                    data = read_regular(self.root, rel)
+                    if data is not None and pattern.search(data):
+                        hits.append(rel)
         return hits
 
 

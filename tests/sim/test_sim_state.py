@@ -32,3 +32,14 @@ def test_a_state_is_frozen_hashable_and_slotted_and_a_draft_edits_a_copy() -> No
 def test_reachable_visits_exactly_the_states_check_counts(arch: str) -> None:
     profile = build_profile(arch, "6.1", order="reversed")
     assert len(reachable(profile)) == check(profile).stats.states
+
+
+def test_an_event_carries_its_call_chain_as_names() -> None:
+    """Links use the names, never the display text: notes after a name are dropped."""
+    from sim.catalog import Event
+
+    chain = Event("x", "s390_pv_vm_disable → kvm_s390_handle_pv → kvm_s390_cpus_from_pv",
+                  "F7.12", "user")
+    assert chain.calls == ("s390_pv_vm_disable", "kvm_s390_handle_pv", "kvm_s390_cpus_from_pv")
+    assert Event("y", "ap_bapq (guest se_bind)", "F6.9", "guest").calls == ("ap_bapq",)
+    assert Event("z", "vfio_group_set_kvm(NULL)", "F5.1", "user").calls == ("vfio_group_set_kvm",)

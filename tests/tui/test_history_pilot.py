@@ -117,14 +117,23 @@ async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ig
     assert len(batches) >= 5 and len(commits.rows) > 350
 
 
-async def test_show_trace_of_a_call_chain_traces_the_callee(kernel_like: Path) -> None:
-    """A Simulator step like 'kvm_destroy_vm → kvm_arch_destroy_vm' links to a real function."""
+async def test_a_linked_call_chain_traces_its_innermost_defined_function(
+        kernel_like: Path) -> None:
+    """A Simulator step's chain lands on the function the tree defines, found by tree-sitter
+    in whatever file defines it; History's own keys keep tracing what they traced before."""
     app = make_app(KernelRepo.open(kernel_like))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, HistoryScreen)
-        await screen.show_trace("virt/kvm/kvm_main.c", "no_such_caller → kvm_destroy_vm")
+        await screen.show_linked_trace(("kvm_destroy_vm", "kvm_arch_destroy_vm"), "x86")
+        await settle(pilot)
+        assert "kvm_arch_destroy_vm() arch/x86/kvm/x86.c:1-1" in _body(app, "#trace-body")
+        await screen.show_linked_trace(("no_such_caller", "qemu_only"), None)
+        await settle(pilot)
+        assert "no_such_caller(), qemu_only(): not defined in" in _body(app, "#trace-body")
+        assert (screen.path, screen.function) == ("virt/kvm/kvm_main.c", "kvm_destroy_vm")
+        await pilot.press("t")
         await settle(pilot)
         assert "kvm_destroy_vm() virt/kvm/kvm_main.c:6-12" in _body(app, "#trace-body")
 

@@ -170,10 +170,12 @@ class HistoryScreen(HistoryQueries):
         commits.focus()
 
     # -- actions -----------------------------------------------------------------------------
-    async def show_trace(self, path: str, function: str) -> None:
-        """Trace another function (the app routes a Simulator step's request here)."""
-        self.path, self.function = path, function
-        await self.action_trace()
+    async def show_linked_trace(self, calls: tuple[str, ...], arch: str | None) -> None:
+        """Trace a step's call chain (the app routes a Simulator step's request here); the
+        screen's own function and file, which ``t`` and ``b`` use, stay as they were."""
+        await self.action_view("trace")
+        self.query_one(TraceView).text = Text(f"tracing {' → '.join(calls)}…")
+        self.load_linked_trace(calls, arch, self.rev)
 
     async def action_trace(self) -> None:
         await self.action_view("trace")

@@ -134,6 +134,29 @@ class HistoryQueries(Screen[None]):
         if error is not None:
             self.post_message(HistoryFailed("trace", str(error)))
 
+    @work(thread=True, exclusive=True, group="trace", exit_on_error=False,
+          description="git log -L of a linked function")
+    def load_linked_trace(self, calls: tuple[str, ...], arch: str | None,
+                          rev: str | None) -> None:
+        """The innermost function of ``calls`` defined at ``rev`` (found with tree-sitter in
+        that revision's files), traced; or one line saying why no link lands."""
+        from history.tree.index import link_target
+        from history.tree.source import open_source
+
+        worker = get_current_worker()
+        try:
+            where, why = link_target(open_source(None, rev, repo=self.repo), calls, arch)
+            if where is None:
+                self.post_message(HistoryFailed("trace", why))
+                return
+            trace = queries.trace(self.repo, where.rev, where.path, where.name,
+                                  cancelled=lambda: worker.is_cancelled)
+        except HistoryError as error:
+            self.post_message(HistoryFailed("trace", str(error)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(TraceLoaded(trace))
+
     @work(thread=True, exclusive=True, group="blame", exit_on_error=False)
     def load_blame(self, rev: str | None) -> None:
         try:

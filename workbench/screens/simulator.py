@@ -167,8 +167,9 @@ class SimulatorScreen(Screen[None]):
 
     @on(StepTable.Opened, "#trace-box")
     def _step_opened(self, message: StepTable.Opened) -> None:
-        """Ask the app for the history of the function this step stands for."""
-        from sim.facts import fact
-
-        event = message.step.event
-        self.app.post_message(TraceRequested(fact(event.fact).file, event.function))
+        """Ask the app for the history of the functions this step stands for, in the
+        architecture of the check that found it (not whatever the picker says now)."""
+        shown = message.control.shown
+        result = self.results.get(shown[0]) if shown is not None else None
+        arch = result.profile.arch_spec.kernel_dir if result is not None else None
+        self.app.post_message(TraceRequested(message.step.event.calls, arch))
