@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -21,6 +22,12 @@ class KeyFooter(Footer):
         super().__init__(**kwargs)
         self._pending = False
         self._shown: tuple[object, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        """The keys at once (the stock footer composes empty and waits for a signal)."""
+        self._bindings_ready = True
+        self._shown = self._keys()
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
