@@ -91,3 +91,39 @@ async def test_userspace_picker_runs_qemu_and_says_why_a_claim_holds() -> None:
         assert "prevented by uv-refused-bound-destroy" in body
         status = str(screen.query_one("#sim-status", Static).render())
         assert "qemu-8.2" in status
+
+
+async def test_status_names_the_checked_era_not_the_box() -> None:
+    """Editing the era box while a check runs does not relabel that check's result."""
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        screen.action_run()
+        screen.query_one("#era", Input).value = "5.19"
+        await settle(pilot)
+        status = str(screen.query_one("#sim-status", Static).render())
+        assert "s390 6.12 " in status and "5.19" not in status
+
+
+async def test_a_crashed_check_says_so_and_leaves_no_stale_trace(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An unexpected error in the checker ends the run on screen: no "checking…" left, and
+    the previous run's counterexample is gone."""
+    import sim
+
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        assert screen.query_one("#steps", DataTable).row_count > 0  # the first run's trace
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("model bug")
+
+        monkeypatch.setattr(sim, "check", broken)
+        await pilot.press("r")
+        await settle(pilot)
+        status = str(screen.query_one("#sim-status", Static).render())
+        assert "the check failed: model bug" in status
+        for order in ("current", "reversed"):
+            title = str(screen.query_one(f"#title-{order}", Static).render())
+            assert title == f"{order}: no result"
+        assert screen.query_one("#steps", DataTable).row_count == 0

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored, TraceRequested
 from workbench.widgets.claim_table import ClaimTable
@@ -78,6 +78,8 @@ class SimulatorScreen(Screen[None]):
             return
         for table in self.query(ClaimTable):
             table.start()
+        self.query_one(StepTable).shown = None  # the old counterexample is not this run's
+        self.query_one(StepInspector).subject = None
         self.query_one("#sim-status", Static).update("checking both orders…")
         self.run_check(request, dict(self.query_one(ToggleList).values))
 
@@ -122,12 +124,22 @@ class SimulatorScreen(Screen[None]):
     def on_states_explored(self, message: StatesExplored) -> None:
         self._claims(message.order).explored = message.states
 
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        """A check that died of an unexpected error ends like any failed check: it says so."""
+        if event.worker.group == "sim" and event.state == WorkerState.ERROR:
+            self.post_message(CheckFailed(f"the check failed: {event.worker.error}"))
+
     def on_check_failed(self, message: CheckFailed) -> None:
+        for table in self.query(ClaimTable):
+            table.stop("cancelled" if "cancel" in message.reason else "no result")
         self.query_one("#sim-status", Static).update(Text(message.reason))
         self.notify(message.reason, markup=False,
                     severity="warning" if "cancel" in message.reason else "error")
 
     def on_check_finished(self, message: CheckFinished) -> None:
+        from sim.eras import format_version
+
         self._claims(message.order).result = message.result
         results = self.results
         if len(results) == len(ORDERS):
@@ -135,7 +147,7 @@ class SimulatorScreen(Screen[None]):
             toggles = ", ".join(f"{k}={v}" for k, v in sorted(profile.toggle_values().items())
                                 if v != "false")
             self.query_one("#sim-status", Static).update(
-                f"{profile.arch} {self.query_one(ProfilePicker).era} "
+                f"{profile.arch} {format_version(profile.era)} "
                 f"{profile.userspace_label} V={profile.vcpus} Q={profile.queues}"
                 f"   toggles: {toggles}")
             self._show_first_failure(results)

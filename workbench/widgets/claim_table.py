@@ -67,6 +67,11 @@ class ClaimTable(Vertical):
         self.query_one(DataTable).clear()
         self._title(f"{self.order}: checking…")
 
+    def stop(self, why: str) -> None:
+        """The check of this order ended without a result: say why instead of "checking…"."""
+        if self.result is None:
+            self._title(f"{self.order}: {why}")
+
     def watch_explored(self, states: int) -> None:
         self._title(f"{self.order}: {states:,} states…")
 

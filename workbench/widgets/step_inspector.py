@@ -62,7 +62,9 @@ class StepInspector(Static):
     def watch_subject(self, subject: TraceStep | ClaimResult | None) -> None:
         from sim.result import ClaimResult
 
-        if isinstance(subject, ClaimResult):
+        if subject is None:
+            self.update("")
+        elif isinstance(subject, ClaimResult):
             self.update(why_text(subject))
         elif subject is not None:
             self.update(step_text(subject))

@@ -59,6 +59,9 @@ class StepTable(Vertical):
         from sim.render import verdict_text as verdict_label  # the CLI's words
 
         if shown is None:
+            self.query_one("#trace-title", Static).update(
+                "Counterexample — select a failing claim")
+            self.query_one(DataTable).clear()
             return
         order, claim = shown
         steps_note = f", {len(claim.trace)} steps" if claim.trace else ""
