@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
+from history.git import queries
 from history.git.repo import KernelRepo
 from workbench.app import make_app
 from workbench.messages import CommitsLoaded
@@ -180,3 +181,34 @@ async def test_a_worker_that_dies_says_so_instead_of_loading_forever(
         await pilot.pause()
         body = _body(app, "#trace-body")
         assert "internal error: ValueError: not enough values to unpack" in body
+
+
+async def test_a_jump_to_a_commit_not_loaded_yet_streams_until_it_lands(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """A landmark far down the history: its detail shows at once, the list streams on past
+    the pause, and the cursor lands on it (before, the answer was dropped as stale)."""
+    from workbench.screens import history as screen_module
+
+    path = make_repo("""
+        for i in $(seq 1 900); do echo $i > f; git add f; git commit -qm "c$i"; done
+    """)
+    oldest = [c.sha for c in queries.log(KernelRepo.open(path))][-1]
+    original = (screen_module.LOAD_AHEAD, screen_module.BATCH)
+    screen_module.LOAD_AHEAD, screen_module.BATCH = 100, 50
+    try:
+        app = make_app(KernelRepo.open(path))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, HistoryScreen)
+            commits = screen.query_one(CommitList)
+            assert commits.index_of(oldest) is None  # paused well before it
+            screen.jump_when_loaded(commits, oldest, "oldest")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if commits.current is not None and commits.current.sha == oldest:
+                    break
+            await settle(pilot)
+            assert commits.current is not None and commits.current.subject == "c1"
+            assert "c1" in _body(app, "#detail-body")
+    finally:
+        screen_module.LOAD_AHEAD, screen_module.BATCH = original

@@ -120,12 +120,14 @@ class HistoryScreen(HistoryQueries):
         commits = self.query_one(CommitList)
         commits.append(message.commits)
         self.query_one(LogStatus).loaded = len(commits.rows)
+        self.follow_jump(commits, message.done)
         if message.done:
             self.streaming = False
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         current = self.query_one(CommitList).current
-        if current is None or current.sha != message.detail.commit.sha:
+        sha = message.detail.commit.sha
+        if sha != self._pending_jump and (current is None or current.sha != sha):
             return  # a stale answer for a row the cursor already left
         self.query_one(DiffView).detail = message.detail
 
@@ -164,8 +166,8 @@ class HistoryScreen(HistoryQueries):
         index = commits.index_of(mark.sha)
         if index is not None:
             commits.cursor = index
-        else:
-            self.load_detail(mark.sha)
+        else:  # shown at once; the list streams on until it reaches it, then the cursor goes
+            self.jump_when_loaded(commits, mark.sha, key)
         await self.action_view("detail")
         commits.focus()
 
