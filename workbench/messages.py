@@ -101,3 +101,13 @@ class TraceRequested(Message):
 
     calls: tuple[str, ...]
     arch: str | None = None
+
+
+@dataclass
+class SearchHit(Message):
+    """The first commit of the whole history that a search term names (None: no commit)."""
+
+    term: str
+    how: str
+    """``hash``, ``message``, ``author`` or ``pickaxe`` (the pass of ``queries.search``)."""
+    commit: Commit | None

@@ -212,3 +212,29 @@ async def test_a_jump_to_a_commit_not_loaded_yet_streams_until_it_lands(make_rep
             assert "c1" in _body(app, "#detail-body")
     finally:
         screen_module.LOAD_AHEAD, screen_module.BATCH = original
+
+
+async def test_search_reaches_the_whole_history(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """A term the loaded rows lack is asked of git: a message far down, then an old hash."""
+    from workbench.screens import history as screen_module
+
+    path = make_repo("""
+        for i in $(seq 1 900); do echo $i > f; git add f; git commit -qm "c$i"; done
+    """)
+    oldest = [c.sha for c in queries.log(KernelRepo.open(path))][-1]
+    original = (screen_module.LOAD_AHEAD, screen_module.BATCH)
+    screen_module.LOAD_AHEAD, screen_module.BATCH = 100, 50
+    try:
+        app = make_app(KernelRepo.open(path))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            commits = app.screen.query_one(CommitList)
+            for term, subject in (("C1", "c199"), (oldest[:10], "c1")):
+                await pilot.press("slash", *term, "enter")
+                for _ in range(100):
+                    await pilot.pause(0.05)
+                    if commits.current is not None and commits.current.subject == subject:
+                        break
+                assert commits.current is not None and commits.current.subject == subject
+    finally:
+        screen_module.LOAD_AHEAD, screen_module.BATCH = original

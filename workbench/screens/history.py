@@ -30,7 +30,7 @@ from workbench.messages import (
     TraceLoaded,
 )
 from workbench.output import escape_controls
-from workbench.screens.history_queries import HistoryQueries
+from workbench.screens.history_navigation import HistoryNavigation
 from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
 from workbench.widgets.diff_view import DiffView
@@ -49,7 +49,7 @@ FIRST_BATCH = 100
 DETAIL_DELAY = 0.05
 
 
-class HistoryScreen(HistoryQueries):
+class HistoryScreen(HistoryNavigation):
     """The History mode: what changed in the teardown path, when, and why."""
 
     CSS_PATH = "history.tcss"
@@ -238,5 +238,7 @@ class HistoryScreen(HistoryQueries):
         if index is not None:
             commits.cursor = index
             return
-        self.notify(escape_controls(f"{self.search_term!r} not found in {len(commits.rows):,}"
-                                    " loaded commits"), markup=False, severity="warning")
+        self.notify(escape_controls(f"{self.search_term!r} not in the {len(commits.rows):,}"
+                                    " loaded commits: searching the whole history…"),
+                    markup=False)
+        self.search_history(self.search_term)

@@ -31,7 +31,6 @@ from workbench.messages import (
 )
 from workbench.output import escape_controls
 from workbench.widgets.blame_pane import BlamePane
-from workbench.widgets.commit_list import CommitList
 from workbench.widgets.diff_view import DiffView
 from workbench.widgets.text_view import TextView
 from workbench.widgets.trace_view import TraceView
@@ -58,34 +57,9 @@ class HistoryQueries(Screen[None]):
         """The function traced and blamed; ``a → b`` (a call chain) traces ``b`` first."""
         self._wanted = load_ahead
         self._load_ahead = load_ahead
-        self._pending_jump: str | None = None
-        """A commit to put the cursor on once the log stream reaches it."""
         self._more = threading.Event()
         self._detail_timer: Timer | None = None
         self._detail_sha: str | None = None
-
-    def jump_when_loaded(self, commits: CommitList, sha: str, label: str) -> None:
-        """Show ``sha`` now and stream the log on until it is loaded (``follow_jump``)."""
-        self._pending_jump = sha
-        self.load_detail(sha)
-        self.load_more(len(commits.rows) + self._load_ahead)
-        self.notify(f"loading history up to {label} ({sha[:12]})…", markup=False)
-
-    def follow_jump(self, commits: CommitList, done: bool) -> None:
-        """After a batch: the cursor goes to the pending jump once it is loaded."""
-        sha = self._pending_jump
-        if sha is None:
-            return
-        index = commits.index_of(sha)
-        if index is not None:
-            self._pending_jump = None
-            commits.cursor = index
-        elif done:
-            self._pending_jump = None
-            self.notify(f"{sha[:12]} is not reachable from this revision", markup=False,
-                        severity="warning")
-        else:
-            self.load_more(len(commits.rows) + self._load_ahead)
 
     def load_more(self, wanted: int) -> None:
         """Let the paused log stream go on until ``wanted`` rows are loaded."""

@@ -1,0 +1,77 @@
+"""Provides ``HistoryNavigation``: reaching commits the log has not streamed yet.
+
+A landmark or a search hit may lie far below the loaded rows (07f0a7bdec5c is a million
+commits deep in a kernel clone): its detail shows at once, and the log streams on until the
+cursor can land on it. A search asks git only after the loaded rows had no match.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.worker import get_current_worker
+
+from history.errors import HistoryError
+from history.git import queries
+from workbench.messages import HistoryFailed, SearchHit
+from workbench.output import escape_controls
+from workbench.screens.history_queries import HistoryQueries
+from workbench.widgets.commit_list import CommitList
+
+
+class HistoryNavigation(HistoryQueries):
+    """Jumps to any commit of the history, loaded or not, and the whole-history search."""
+
+    _pending_jump: str | None = None
+    """A commit to put the cursor on once the log stream reaches it."""
+
+    def jump_when_loaded(self, commits: CommitList, sha: str, label: str) -> None:
+        """Show ``sha`` now and stream the log on until it is loaded (``follow_jump``)."""
+        self._pending_jump = sha
+        self.load_detail(sha)
+        self.load_more(len(commits.rows) + self._load_ahead)
+        self.notify(f"loading history up to {label} ({sha[:12]})…", markup=False)
+
+    def follow_jump(self, commits: CommitList, done: bool) -> None:
+        """After a batch: the cursor goes to the pending jump once it is loaded."""
+        sha = self._pending_jump
+        if sha is None:
+            return
+        index = commits.index_of(sha)
+        if index is not None:
+            self._pending_jump = None
+            commits.cursor = index
+        elif done:
+            self._pending_jump = None
+            self.notify(f"{sha[:12]} is not reachable from this revision", markup=False,
+                        severity="warning")
+        else:
+            self.load_more(len(commits.rows) + self._load_ahead)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False,
+          description="searching the whole history")
+    def search_history(self, term: str) -> None:
+        """Ask git for the first commit ``term`` names (hash, message, author, then the
+        traced file's diffs); ``z`` or a new search stops it."""
+        worker = get_current_worker()
+        try:
+            for how, commit in queries.search(self.repo, term, self.rev, paths=(self.path,),
+                                              limit=1, cancelled=lambda: worker.is_cancelled):
+                self.post_message(SearchHit(term, how, commit))
+                return
+        except HistoryError as error:
+            self.post_message(HistoryFailed("search", str(error)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(SearchHit(term, "", None))
+
+    def on_search_hit(self, message: SearchHit) -> None:
+        commits = self.query_one(CommitList)
+        if message.commit is None:
+            self.notify(escape_controls(f"{message.term!r} names no commit of this history "
+                                        f"(hash, message, author or {self.path})"),
+                        markup=False, severity="warning")
+        elif commits.index_of(message.commit.sha) is not None:
+            commits.cursor = commits.index_of(message.commit.sha) or 0
+        else:
+            self.jump_when_loaded(commits, message.commit.sha,
+                                  escape_controls(f"{message.how} match for {message.term!r}"))
