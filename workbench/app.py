@@ -7,7 +7,9 @@ into each other: a request for another mode is a message to the app, which route
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -65,6 +67,22 @@ class WorkbenchApp(App[None]):
         screen = self.screen
         if isinstance(screen, HistoryScreen):
             await screen.show_linked_trace(message.calls, message.arch)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save the screen as SVG (``ctrl+s``) and say where: the current directory, unless
+        that is inside the repository being read (never written) or not writable, then
+        ``$XDG_DATA_HOME/kvm-workbench/screenshots``."""
+        from workbench.output import screenshot_dir, write_atomic
+
+        directory = Path(path) if path else screenshot_dir(self.repo.path)
+        name = filename or time.strftime(f"kvm-workbench-{self.current_mode}-%Y%m%d-%H%M%S.svg")
+        try:
+            target = write_atomic(directory / name, self.export_screenshot())
+        except OSError as error:
+            self.notify(f"screenshot not saved: {error.strerror or error}", severity="error",
+                        markup=False)
+            return
+        self.notify(f"screenshot saved to {target}", markup=False)
 
     def action_help(self) -> None:
         from workbench.dialogs.help import HelpScreen  # Markdown is slow to import: on demand

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 _C1 = re.compile("[\x7f-\x9f\ud800-\udfff]")
@@ -91,3 +93,26 @@ def command_output(json_mode: bool) -> Iterator[None]:
         spool.seek(0)
         shutil.copyfileobj(spool, real)
         real.flush()
+
+
+def screenshot_dir(repo: Path) -> Path:
+    """Where ``ctrl+s`` writes: the current directory, unless it lies inside the repository
+    being read or cannot be written; then ``$XDG_DATA_HOME/kvm-workbench/screenshots``."""
+    cwd = Path.cwd().resolve()
+    inside = cwd == repo.resolve() or repo.resolve() in cwd.parents
+    if not inside and os.access(cwd, os.W_OK):
+        return cwd
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kvm-workbench" / "screenshots"
+
+
+def write_atomic(target: Path, text: str) -> Path:
+    """Write ``text`` to ``target`` through a temporary file and a rename: all or nothing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

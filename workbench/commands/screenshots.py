@@ -19,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 async def _render(out: Path, names: list[str]) -> list[Path]:
     from workbench.app import make_app
+    from workbench.output import write_atomic
     from workbench.scenes import BY_NAME, play
 
     written = []
@@ -28,11 +29,7 @@ async def _render(out: Path, names: list[str]) -> list[Path]:
         async with app.run_test(size=scene.size) as pilot:
             await play(pilot, scene)
             svg = app.export_screenshot(title=f"kvm-workbench — {scene.name}")
-        target = out / f"{scene.name}.svg"
-        tmp = target.with_suffix(".svg.tmp")
-        tmp.write_text(svg)
-        tmp.replace(target)  # never a half-written picture
-        written.append(target)
+        written.append(write_atomic(out / f"{scene.name}.svg", svg))  # never half-written
     return written
 
 
