@@ -127,3 +127,22 @@ async def test_a_crashed_check_says_so_and_leaves_no_stale_trace(monkeypatch) ->
             title = str(screen.query_one(f"#title-{order}", Static).render())
             assert title == f"{order}: no result"
         assert screen.query_one("#steps", DataTable).row_count == 0
+
+
+async def test_mode_and_run_keys_work_while_a_number_box_has_focus() -> None:
+    """The era box takes digits and dots only; r runs and h goes to History from inside it."""
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        era = screen.query_one("#era", Input)
+        era.value = ""
+        era.focus()
+        await pilot.press(*"6.1", "x")
+        assert era.value == "6.1"
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.results["current"].profile.era == (6, 1)
+        era.focus()
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)

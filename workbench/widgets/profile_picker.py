@@ -6,9 +6,11 @@ so a bad era is reported in one line by the model, not second-guessed here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -41,6 +43,24 @@ class ProfileRequest:
     queues: int
 
 
+class NumberInput(Input):
+    """An Input of digits (and the era's dot) that leaves every other key to the app: with
+    the era box focused, ``h``, ``s``, ``r``, ``?`` and ``Q`` still do what the footer says."""
+
+    def __init__(self, value: str, *, accept: str = "0123456789", **kwargs: Any) -> None:
+        super().__init__(value, restrict=f"[{re.escape(accept)}]*", **kwargs)
+        self.accept = accept
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character in self.accept
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and (event.character or "") not in self.accept:
+            # Not ours: Input's own handler must not swallow it (prevent_default skips the
+            # base classes' handlers), and it bubbles on to the screen's and app's bindings.
+            event.prevent_default()
+
+
 class ProfilePicker(Horizontal):
     """One row: arch, era, userspace, vCPUs, queues and the Run button."""
 
@@ -62,14 +82,14 @@ class ProfilePicker(Horizontal):
         yield Select([(name, name) for name in ARCHES], value=DEFAULT_ARCH, allow_blank=False,
                      id="arch")
         yield Label("era")
-        yield Input(DEFAULT_ERA, id="era", restrict=r"[0-9.]*", max_length=5)
+        yield NumberInput(DEFAULT_ERA, accept="0123456789.", id="era", max_length=5)
         yield Label("userspace")
         yield Select(userspace_choices(), value=DEFAULT_USERSPACE, allow_blank=False,
                      id="userspace")
         yield Label("vCPUs")
-        yield Input(str(DEFAULT_VCPUS), id="vcpus", type="integer", max_length=3)
+        yield NumberInput(str(DEFAULT_VCPUS), id="vcpus", max_length=3)
         yield Label("queues")
-        yield Input(str(DEFAULT_QUEUES), id="queues", type="integer", max_length=5)
+        yield NumberInput(str(DEFAULT_QUEUES), id="queues", max_length=5)
         yield Button("Run (r)", id="run", variant="primary")
 
     @property
