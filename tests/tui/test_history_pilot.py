@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from history.git import queries
 from history.git.repo import KernelRepo
@@ -14,6 +14,7 @@ from workbench.scenes import settle
 from workbench.screens.history import HistoryScreen
 from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
+from workbench.widgets.diff_view import DiffView
 
 
 def _body(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -238,3 +239,37 @@ async def test_search_reaches_the_whole_history(make_repo) -> None:  # type: ign
                 assert commits.current is not None and commits.current.subject == subject
     finally:
         screen_module.LOAD_AHEAD, screen_module.BATCH = original
+
+
+async def test_tig_keys_blame_enter_opens_the_commit_q_goes_back_j_scrolls(
+        kernel_like: Path) -> None:
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 12)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        await pilot.press("b")
+        await settle(pilot)
+        table = screen.query_one("#blame-table", DataTable)
+        texts = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        table.move_cursor(row=next(i for i, t in enumerate(texts) if "kvm_destroy_devices" in t))
+        await pilot.press("enter")  # the commit that added that line
+        await settle(pilot)
+        commits = screen.query_one(CommitList)
+        assert commits.current is not None
+        assert commits.current.subject == "kvm: destroy emulated devices on VM exit"
+        assert screen.query_one("#right", ContentSwitcher).current == "detail"
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("q")  # back from the trace to the detail and the list
+        await settle(pilot)
+        assert screen.query_one("#right", ContentSwitcher).current == "detail"
+        assert commits.has_focus
+        detail = screen.query_one("#detail", DiffView)
+        detail.focus()
+        await pilot.press("j", "j")
+        await settle(pilot)
+        assert detail.scroll_y == 2
+        await pilot.press("k")
+        await settle(pilot)
+        assert detail.scroll_y == 1

@@ -56,6 +56,7 @@ class HistoryScreen(HistoryNavigation):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "view('detail')", "Detail", show=False, id="history.detail"),
+        Binding("q", "back", "Back", show=False, id="history.back-pane"),
         Binding("t", "trace", "Trace", id="history.trace"),
         Binding("b", "blame", "Blame", id="history.blame"),
         Binding("comma", "blame_parent", "Blame parent", show=False, id="history.blame-parent"),
@@ -68,8 +69,6 @@ class HistoryScreen(HistoryNavigation):
         Binding("escape", "cancel_search", "Close search", show=False, id="history.escape"),
     ]
 
-    landmarks: var[tuple[ResolvedLandmark, ...]] = var(())
-    """Every landmark resolved in this tree (empty until the landmarks worker answers)."""
     search_term: var[str] = var("")
     """The last search submitted; ``n`` and ``N`` repeat it."""
 
@@ -152,24 +151,14 @@ class HistoryScreen(HistoryNavigation):
     def _near_end(self, message: CommitList.NearEnd) -> None:
         self.load_more(message.control.cursor + LOAD_AHEAD)
 
+    @on(BlamePane.LineChosen, "#blame")
+    async def _blame_line_chosen(self, message: BlamePane.LineChosen) -> None:
+        """Enter on a blame line opens the commit that last changed it."""
+        await self.jump_to_commit(message.line.sha, f"blame of line {message.line.line}")
+
     @on(LandmarkList.Chosen, "#landmark-list")
     async def _landmark_chosen(self, message: LandmarkList.Chosen) -> None:
         await self.jump_to_landmark(message.landmark.key)
-
-    async def jump_to_landmark(self, key: str) -> None:
-        """Show a landmark's commit (and move the cursor there if it is loaded)."""
-        mark = next((m for m in self.landmarks if m.key == key), None)
-        if mark is None or mark.sha is None:
-            self.notify(f"landmark {key} is absent in this tree", severity="warning")
-            return
-        commits = self.query_one(CommitList)
-        index = commits.index_of(mark.sha)
-        if index is not None:
-            commits.cursor = index
-        else:  # shown at once; the list streams on until it reaches it, then the cursor goes
-            self.jump_when_loaded(commits, mark.sha, key)
-        await self.action_view("detail")
-        commits.focus()
 
     # -- actions -----------------------------------------------------------------------------
     async def show_linked_trace(self, calls: tuple[str, ...], arch: str | None) -> None:
@@ -204,6 +193,12 @@ class HistoryScreen(HistoryNavigation):
     def action_blame_back(self) -> None:
         for pane in self.query(BlamePane):
             pane.back()
+
+    async def action_back(self) -> None:
+        """``q``: from trace, blame or landmarks back to the commit's detail and the list."""
+        if self.query_one("#right", ContentSwitcher).current != "detail":
+            await self.action_view("detail")
+        self.query_one(CommitList).focus()
 
     async def action_landmarks(self) -> None:
         await self.action_view("landmarks")

@@ -8,10 +8,12 @@ cursor can land on it. A search asks git only after the loaded rows had no match
 from __future__ import annotations
 
 from textual import work
+from textual.reactive import var
 from textual.worker import get_current_worker
 
 from history.errors import HistoryError
 from history.git import queries
+from history.results import ResolvedLandmark
 from workbench.messages import HistoryFailed, SearchHit
 from workbench.output import escape_controls
 from workbench.screens.history_queries import HistoryQueries
@@ -23,6 +25,32 @@ class HistoryNavigation(HistoryQueries):
 
     _pending_jump: str | None = None
     """A commit to put the cursor on once the log stream reaches it."""
+
+    landmarks: var[tuple[ResolvedLandmark, ...]] = var(())
+    """Every landmark resolved in this tree (empty until the landmarks worker answers)."""
+
+    async def action_view(self, name: str) -> None:
+        """Show a right-hand pane (the screen composes them)."""
+        raise NotImplementedError
+
+    async def jump_to_landmark(self, key: str) -> None:
+        """Show a landmark's commit (and move the cursor there if it is loaded)."""
+        mark = next((m for m in self.landmarks if m.key == key), None)
+        if mark is None or mark.sha is None:
+            self.notify(f"landmark {key} is absent in this tree", severity="warning")
+            return
+        await self.jump_to_commit(mark.sha, key)
+
+    async def jump_to_commit(self, sha: str, label: str) -> None:
+        """The commit's detail, with the cursor on it as soon as the log has loaded it."""
+        commits = self.query_one(CommitList)
+        index = commits.index_of(sha)
+        if index is not None:
+            commits.cursor = index
+        else:  # shown at once; the list streams on until it reaches it, then the cursor goes
+            self.jump_when_loaded(commits, sha, label)
+        await self.action_view("detail")
+        commits.focus()
 
     def jump_when_loaded(self, commits: CommitList, sha: str, label: str) -> None:
         """Show ``sha`` now and stream the log on until it is loaded (``follow_jump``)."""

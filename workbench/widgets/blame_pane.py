@@ -7,6 +7,7 @@ returns to it, so the screen only asks git and hands over what git answered.
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -32,6 +33,18 @@ class BlamePane(Vertical):
             self.pane = pane
             self.blame = blame
             self.parent_of = parent_of
+
+        @property
+        def control(self) -> BlamePane:
+            return self.pane
+
+    class LineChosen(Message):
+        """Enter on a line: show the commit that last changed it."""
+
+        def __init__(self, pane: BlamePane, line: BlameLine) -> None:
+            super().__init__()
+            self.pane = pane
+            self.line = line
 
         @property
         def control(self) -> BlamePane:
@@ -78,6 +91,13 @@ class BlamePane(Vertical):
             return None
         row = max(0, min(self.table.cursor_row, len(self.blame.lines) - 1))
         return self.blame.lines[row]
+
+    @on(DataTable.RowSelected)
+    def _line_selected(self, message: DataTable.RowSelected) -> None:
+        message.stop()
+        line = self.line
+        if line is not None:
+            self.post_message(self.LineChosen(self, line))
 
     def show_failure(self, text: Text) -> None:
         self.query_one("#blame-title", Static).update(text)

@@ -7,8 +7,11 @@ scroll window are rendered, with the same look (no wrapping, an ellipsis where a
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
@@ -62,7 +65,15 @@ class TextLines(Static):
 
 
 class TextView(VerticalScroll):
-    """Read-only text that scrolls vertically; long lines end in an ellipsis."""
+    """Read-only text that scrolls vertically; long lines end in an ellipsis. ``j``/``k``
+    and ``space``/``b`` scroll it as in tig and less."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False, id="text.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="text.up"),
+        Binding("space", "page_down", "Page down", show=False, id="text.pagedown"),
+        Binding("b", "page_up", "Page up", show=False, id="text.pageup"),
+    ]
 
     text: var[Text] = var(Text, always_update=True)
     """What the view shows; every assignment re-splits it into lines."""
