@@ -17,6 +17,7 @@ is rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -302,8 +303,11 @@ def ensure_demo(*, rebuild: bool = False) -> Path:
             from None
     try:
         built = build_demo(scratch / "repo.git")
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
+        if not rebuild and stamped_head(target):
+            return target  # another process published first; readers may be inside it
+        if target.exists():  # damaged: moved aside in one rename, never deleted in place
+            with contextlib.suppress(OSError):
+                os.rename(target, scratch / "damaged.git")
         try:
             os.rename(built, target)
         except OSError:
