@@ -22,9 +22,11 @@ FIXED_DATE = "2022-07-05T18:54:30+00:00"
 def pytest_configure(config: pytest.Config) -> None:
     """A private temporary directory for the whole session (TMPDIR, inherited by every
     subprocess): the no-temp-file-left checks see only this session's files, even while
-    another checkout runs its tests at the same time."""
+    another checkout runs its tests at the same time. The settings file lives there too: no
+    test reads or writes the user's own."""
     private = tempfile.mkdtemp(prefix="kvm-wb-tests-")
     os.environ["TMPDIR"] = private
+    os.environ["XDG_CONFIG_HOME"] = os.path.join(private, "config")
     tempfile.tempdir = private
     config.stash[_PRIVATE_TMP] = private
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,6 +22,10 @@ from workbench.messages import TraceRequested
 from workbench.output import escape_controls
 from workbench.screens.history import HistoryScreen
 
+if TYPE_CHECKING:
+    from textual.theme import Theme
+
+    from workbench.config import Config
 
 class WorkbenchApp(App[None]):
     """kvm-teardown workbench."""
@@ -45,10 +49,32 @@ class WorkbenchApp(App[None]):
         super().__init__()
         self.repo = repo
         self.rev = rev
+        self.config: Config | None = None
+        """The user's settings file; None for tests and pictures, which use the defaults."""
         # Modes are added per instance because each screen needs the repository.
         self.add_mode("history", lambda: HistoryScreen(repo, rev))
         self.add_mode("simulator", _simulator_screen)
         self.sub_title = "demo history" if repo.demo else escape_controls(str(repo.path))
+
+    def use_config(self, config: Config) -> None:
+        """Take the user's theme and keymap, and remember a theme chosen from now on."""
+        self.config = config
+        if config.theme is not None:
+            self.theme = config.theme
+        self.set_keymap(config.keymap)
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme chosen in the app is the next session's theme too."""
+        if self.config is not None and theme.name != self.config.theme:
+            self.config = self.config.with_theme(theme.name)
+            try:
+                self.config.save()
+            except OSError as error:
+                self.notify(f"theme not remembered: {error.strerror or error}",
+                            severity="warning", markup=False)
 
     def on_unmount(self) -> None:
         """Quitting kills every git still running, so no worker thread keeps us alive."""

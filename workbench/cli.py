@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sim",
     "tui",
     "screenshots",
+    "config",
 )
 
 #: Errors that are the user's input, not our bug: one line and exit status 2.

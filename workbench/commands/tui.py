@@ -27,12 +27,35 @@ def check_terminal(size: tuple[int, int]) -> None:
                          f"{MIN_SIZE[0]}x{MIN_SIZE[1]}")
 
 
+def binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the app's, each screen's and each widget's."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+
+    from workbench import widgets
+    from workbench.app import WorkbenchApp
+    from workbench.screens.history import HistoryScreen
+    from workbench.screens.simulator import SimulatorScreen
+
+    classes: list[type] = [WorkbenchApp, HistoryScreen, SimulatorScreen]
+    for info in pkgutil.iter_modules(widgets.__path__):
+        module = importlib.import_module(f"workbench.widgets.{info.name}")
+        classes += [v for v in vars(module).values() if isinstance(v, type)]
+    return {b.id for cls in classes for b in getattr(cls, "BINDINGS", ())
+            if isinstance(b, Binding) and b.id}
+
+
 def run(args: argparse.Namespace) -> int:
     from workbench.app import make_app
     from workbench.commands._common import open_repo
+    from workbench.config import load
 
     size = shutil.get_terminal_size((MIN_SIZE[0], MIN_SIZE[1]))
     check_terminal((size.columns, size.lines))
     repo = open_repo(args)  # bad input fails here, before the screen opens
-    make_app(repo=repo, rev=args.rev).run()
+    app = make_app(repo=repo, rev=args.rev)
+    app.use_config(load(binding_ids(), app.available_themes))  # a bad file fails here too
+    app.run()
     return 0
