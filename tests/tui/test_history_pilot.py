@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from history.git import queries
@@ -184,61 +185,56 @@ async def test_a_worker_that_dies_says_so_instead_of_loading_forever(
         assert "internal error: ValueError: not enough values to unpack" in body
 
 
-async def test_a_jump_to_a_commit_not_loaded_yet_streams_until_it_lands(make_repo) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def long_history(make_repo, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
+    """900 commits c1..c900 and the oldest's hash; the log pauses after 100 rows."""
+    from workbench.screens import history as screen_module
+
+    path = make_repo("""
+        for i in $(seq 1 900); do echo $i > f; git add f; git commit -qm "c$i"; done
+    """)
+    monkeypatch.setattr(screen_module, "LOAD_AHEAD", 100)
+    monkeypatch.setattr(screen_module, "BATCH", 50)
+    return path, [c.sha for c in queries.log(KernelRepo.open(path))][-1]
+
+
+async def _until(pilot, commits: CommitList, subject: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if commits.current is not None and commits.current.subject == subject:
+            return
+
+
+async def test_a_jump_to_a_commit_not_loaded_yet_streams_until_it_lands(
+        long_history: tuple[Path, str]) -> None:
     """A landmark far down the history: its detail shows at once, the list streams on past
     the pause, and the cursor lands on it (before, the answer was dropped as stale)."""
-    from workbench.screens import history as screen_module
-
-    path = make_repo("""
-        for i in $(seq 1 900); do echo $i > f; git add f; git commit -qm "c$i"; done
-    """)
-    oldest = [c.sha for c in queries.log(KernelRepo.open(path))][-1]
-    original = (screen_module.LOAD_AHEAD, screen_module.BATCH)
-    screen_module.LOAD_AHEAD, screen_module.BATCH = 100, 50
-    try:
-        app = make_app(KernelRepo.open(path))
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, HistoryScreen)
-            commits = screen.query_one(CommitList)
-            assert commits.index_of(oldest) is None  # paused well before it
-            screen.jump_when_loaded(commits, oldest, "oldest")
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if commits.current is not None and commits.current.sha == oldest:
-                    break
-            await settle(pilot)
-            assert commits.current is not None and commits.current.subject == "c1"
-            assert "c1" in _body(app, "#detail-body")
-    finally:
-        screen_module.LOAD_AHEAD, screen_module.BATCH = original
+    path, oldest = long_history
+    app = make_app(KernelRepo.open(path))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        commits = screen.query_one(CommitList)
+        assert commits.index_of(oldest) is None  # paused well before it
+        screen.jump_when_loaded(commits, oldest, "oldest")
+        await _until(pilot, commits, "c1")
+        await settle(pilot)
+        assert commits.current is not None and commits.current.subject == "c1"
+        assert "c1" in _body(app, "#detail-body")
 
 
-async def test_search_reaches_the_whole_history(make_repo) -> None:  # type: ignore[no-untyped-def]
+async def test_search_reaches_the_whole_history(long_history: tuple[Path, str]) -> None:
     """A term the loaded rows lack is asked of git: a message far down, then an old hash."""
-    from workbench.screens import history as screen_module
-
-    path = make_repo("""
-        for i in $(seq 1 900); do echo $i > f; git add f; git commit -qm "c$i"; done
-    """)
-    oldest = [c.sha for c in queries.log(KernelRepo.open(path))][-1]
-    original = (screen_module.LOAD_AHEAD, screen_module.BATCH)
-    screen_module.LOAD_AHEAD, screen_module.BATCH = 100, 50
-    try:
-        app = make_app(KernelRepo.open(path))
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settle(pilot)
-            commits = app.screen.query_one(CommitList)
-            for term, subject in (("C1", "c199"), (oldest[:10], "c1")):
-                await pilot.press("slash", *term, "enter")
-                for _ in range(100):
-                    await pilot.pause(0.05)
-                    if commits.current is not None and commits.current.subject == subject:
-                        break
-                assert commits.current is not None and commits.current.subject == subject
-    finally:
-        screen_module.LOAD_AHEAD, screen_module.BATCH = original
+    path, oldest = long_history
+    app = make_app(KernelRepo.open(path))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        commits = app.screen.query_one(CommitList)
+        for term, subject in (("C1", "c199"), (oldest[:10], "c1")):
+            await pilot.press("slash", *term, "enter")
+            await _until(pilot, commits, subject)
+            assert commits.current is not None and commits.current.subject == subject
 
 
 async def test_tig_keys_blame_enter_opens_the_commit_q_goes_back_j_scrolls(
