@@ -20,16 +20,22 @@ async def open_simulator(pilot) -> SimulatorScreen:  # type: ignore[no-untyped-d
     return screen
 
 
+async def type_era(pilot, screen: SimulatorScreen, text: str, *then: str) -> Input:  # type: ignore[no-untyped-def]
+    """Empty the era box, focus it and type ``text``, then the keys ``then``."""
+    era = screen.query_one("#era", Input)
+    era.value = ""
+    era.focus()
+    await pilot.press(*text, *then)
+    return era
+
+
 async def test_pick_run_step_and_open_history() -> None:
     app = make_app()
     async with app.run_test(size=(132, 36)) as pilot:
         screen = await open_simulator(pilot)
         # pick powerpc-e500 at 6.1 and run: the swap is a use-after-free there (F4.5)
         screen.query_one("#arch", Select).value = "powerpc-e500"
-        era = screen.query_one("#era", Input)
-        era.value = ""
-        era.focus()
-        await pilot.press(*"6.1", "enter")
+        await type_era(pilot, screen, "6.1", "enter")
         await settle(pilot)
         assert screen.results["current"].claim("no-uaf").verdict == "holds"
         reversed_no_uaf = screen.results["reversed"].claim("no-uaf")
@@ -62,10 +68,7 @@ async def test_bad_era_is_one_line_not_a_crash() -> None:
     app = make_app()
     async with app.run_test(size=(132, 36)) as pilot:
         screen = await open_simulator(pilot)
-        era = screen.query_one("#era", Input)
-        era.value = ""
-        era.focus()
-        await pilot.press(*"2.0", "enter")
+        await type_era(pilot, screen, "2.0", "enter")
         await settle(pilot)
         status = str(screen.query_one("#sim-status", Static).render())
         assert "'2.0' is not a release" in status
@@ -134,10 +137,7 @@ async def test_mode_and_run_keys_work_while_a_number_box_has_focus() -> None:
     app = make_app()
     async with app.run_test(size=(132, 36)) as pilot:
         screen = await open_simulator(pilot)
-        era = screen.query_one("#era", Input)
-        era.value = ""
-        era.focus()
-        await pilot.press(*"6.1", "x")
+        era = await type_era(pilot, screen, "6.1", "x")
         assert era.value == "6.1"
         await pilot.press("r")
         await settle(pilot)
