@@ -47,6 +47,8 @@ class BlameLoaded(Message):
     blame: Blame
     parent_of: str | None = None
     """Set when this is the blame before that commit (tig's ``,``)."""
+    near: int | None = None
+    """The line (in this blame's file) the cursor should land nearest to."""
 
 
 @dataclass

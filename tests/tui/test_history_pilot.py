@@ -76,15 +76,19 @@ async def test_blame_then_blame_parent_then_back(kernel_like: Path) -> None:
         head_blame = screen.query_one(BlamePane).blame
         assert head_blame is not None
         table.move_cursor(row=row)
+        chosen = head_blame.lines[row]
         await pilot.press("comma")
         await settle(pilot)
         parent = screen.query_one(BlamePane).blame
         assert parent is not None and parent.rev != head_blame.rev
         assert all("kvm_destroy_devices" not in line.text for line in parent.lines)
         assert "before" in _body(app, "#blame-title")
+        # the cursor stays at the place of the line (tig keeps it across `,` and `<`)
+        assert abs(parent.lines[table.cursor_row].line - chosen.orig_line) <= 1
         await pilot.press("less_than_sign")
         await settle(pilot)
         assert screen.query_one(BlamePane).blame is head_blame
+        assert table.cursor_row == row
 
 
 async def test_log_streams_in_batches_and_pauses(make_repo) -> None:  # type: ignore[no-untyped-def]

@@ -134,7 +134,7 @@ class HistoryScreen(HistoryNavigation):
         self.query_one(TraceView).trace = message.trace
 
     def on_blame_loaded(self, message: BlameLoaded) -> None:
-        self.query_one(BlamePane).show(message.blame, message.parent_of)
+        self.query_one(BlamePane).show(message.blame, message.parent_of, message.near)
 
     def on_landmarks_loaded(self, message: LandmarksLoaded) -> None:
         self.landmarks = message.landmarks

@@ -173,7 +173,7 @@ class HistoryQueries(Screen[None]):
         except HistoryError as error:
             self.post_message(HistoryFailed("blame parent", str(error)))
             return
-        self.post_message(BlameLoaded(parent, parent_of=line.sha))
+        self.post_message(BlameLoaded(parent, parent_of=line.sha, near=line.orig_line))
 
     @work(thread=True, exclusive=True, group="landmarks", exit_on_error=False)
     def load_landmarks(self) -> None:

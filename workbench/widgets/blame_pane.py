@@ -53,7 +53,9 @@ class BlamePane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.parent_of: str | None = None
-        self._before: list[Blame] = []
+        self._before: list[tuple[Blame, int]] = []
+        """The walk: each blame left by ``,``, with the row its cursor was on."""
+        self._near: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="blame-title")
@@ -65,11 +67,13 @@ class BlamePane(Vertical):
     def table(self) -> DataTable[object]:
         return self.query_one("#blame-table", DataTable)
 
-    def show(self, blame: Blame, parent_of: str | None = None) -> None:
-        """Show ``blame``; with ``parent_of`` the one shown now is kept for ``back``."""
+    def show(self, blame: Blame, parent_of: str | None = None, near: int | None = None) -> None:
+        """Show ``blame``; with ``parent_of`` the one shown now is kept for ``back``, and the
+        cursor goes to the line nearest ``near`` (tig keeps the line across ``,``)."""
         if parent_of is not None and self.blame is not None:
-            self._before.append(self.blame)
+            self._before.append((self.blame, self.table.cursor_row))
         self.parent_of = parent_of
+        self._near = near
         self.blame = blame
 
     def restart(self) -> None:
@@ -81,7 +85,9 @@ class BlamePane(Vertical):
         if not self._before:
             return False
         self.parent_of = None
-        self.blame = self._before.pop()
+        blame, row = self._before.pop()
+        self._near = blame.lines[row].line if 0 <= row < len(blame.lines) else None
+        self.blame = blame
         return True
 
     @property
@@ -114,4 +120,8 @@ class BlamePane(Vertical):
              [(line.sha[:12], line.date[:10], str(line.line),
                Text(escape_controls(line.text.expandtabs(8)), no_wrap=True))
               for line in blame.lines], fixed={"text": 100})
+        if self._near is not None and blame.lines:
+            near = self._near
+            row = min(range(len(blame.lines)), key=lambda i: abs(blame.lines[i].line - near))
+            self.table.move_cursor(row=row, animate=False)
         self.post_message(self.Shown(self, blame, self.parent_of))
