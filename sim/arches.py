@@ -85,6 +85,8 @@ class ArchStep:
     fact: str
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    function: str = ""
+    """The call chain that performs it when the step is not a function of its own name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,9 @@ ARCHES: dict[str, Arch] = {
                    ArchStep("kvm_s390_pv_deinit_vm", "F7.1", ("pv",), ("pv-async-cleanup",)),
                    ArchStep("kvm_s390_pv_deinit_cleanup_all", "F7.6", ("pv", "pv-async-cleanup")),
                    ArchStep("mmu_notifier_unregister", "F7.4", ("pv", "pv-mmu-notifier")),
-                   ArchStep("free_sie_page2", "F6.4")),
+                   # no function of its own: free_page() of kvm->arch.sie_page2, inline
+                   ArchStep("free_sie_page2", "F6.4",
+                            function="kvm_arch_destroy_vm → free_page")),
             documented=_BOTH, vfio="mdev", pv=True,
         ),
         Arch(

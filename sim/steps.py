@@ -127,7 +127,8 @@ def _arch_step(tx: Tx, name: str) -> list[Outcome]:
     effect = _ARCH_EFFECTS.get(name)
     if spec is None or effect is None:
         raise ModelError(f"unknown kvm_arch_destroy_vm step {name!r} on {tx.profile.arch}")
-    return [t.done("arch-step", name, fact=spec.fact) for t in effect(tx)]
+    return [t.done("arch-step", name, function=spec.function or name, fact=spec.fact)
+            for t in effect(tx)]
 
 
 def _gisa_destroy(tx: Tx) -> Txs:
