@@ -8,6 +8,7 @@ from workbench.app import make_app
 from workbench.scenes import settle
 from workbench.screens.history import HistoryScreen
 from workbench.screens.simulator import SimulatorScreen
+from workbench.widgets.step_table import StepTable
 
 
 async def open_simulator(pilot) -> SimulatorScreen:  # type: ignore[no-untyped-def]
@@ -146,3 +147,27 @@ async def test_mode_and_run_keys_work_while_a_number_box_has_focus() -> None:
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
+
+
+async def test_f_shows_the_facts_of_a_step_with_their_commits() -> None:
+    """The fact viewer answers a citation from the workbench's own tables."""
+    from workbench.dialogs.fact import FactScreen, fact_text
+
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        steps = screen.query_one("#steps", DataTable)
+        steps.focus()
+        await settle(pilot)
+        step = screen.query_one(StepTable).trace[0]
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FactScreen)
+        body = str(app.screen.query_one("#fact-body", Static).render())
+        assert body.startswith(step.event.fact + "  ") and "where:" in body
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+    assert "F7.11" in fact_text(("F7.11",)) and "commit:   b1e428615f15" in fact_text(("F7.11",))
+    assert "landmark: destroy-devices 07f0a7bdec5c" in fact_text(("F1.2",))
+    assert fact_text(("F99.1",)) == "F99.1: no such fact in this workbench"

@@ -20,13 +20,33 @@ Execution guests with AP queues, and which code comments it would make false.
 
 **History** lists the commits of the tree (the embedded demo when no `--repo` is given).
 `t` traces `kvm_destroy_vm()` with an exact tree-sitter range (`git log -L`), `b` blames it
-at the highlighted commit, `,` blames the parent of the line's commit (as tig does), `<`
-goes back, `L` lists the landmark commits, `/` searches loaded commits, `n`/`N` repeat.
+at the highlighted commit (`enter` on a line opens its commit), `,` blames the parent of the
+line's commit (as tig does), `<` goes back, `q` returns to the detail, `L` lists the landmark
+commits, `/` searches the loaded commits and then the whole history, `n`/`N` repeat.
 
 **Simulator** model-checks VM teardown for the chosen architecture and kernel era in both
 call orders (`r`), every fd-close order and kill point included. A failing claim shows its
-shortest counterexample; each step names the kernel function and the kernel-facts id it
-rests on, and `enter` on a step opens that function's history.
+shortest counterexample; each step names the kernel function and the fact it rests on, `f`
+shows that fact, and `enter` on a step opens the history of its function.
+
+## Notation
+
+- **FAILS**: some order of events breaks the claim; the shortest such trace is shown.
+- **holds**: no order breaks it; *prevented by G ×N* names the rule G that stopped the
+  failure on N transitions (e.g. the Ultravisor refusing to destroy a configuration
+  with bound queues).
+- **holds (vacuous)**: nothing the claim speaks about happens in this profile (say, no AP
+  queues on this architecture); the reason is shown with it.
+- **holds (comment absent)**: the comment the claim encodes is not in this era's tree.
+- **{16× verified}**: a population: 16 vCPUs or AP queues in the state *verified*;
+  **{≥2× none}** means two or more, because the reduced search counts identical objects only
+  up to a cap, which stays exact for any number of them.
+- **files: -vm** in a step's changes: a set that changed, `+x` added and `-x` removed (here
+  the VM's file descriptor was closed).
+- **Toggles** are assumptions about firmware or hardware that nobody outside IBM can check;
+  each defaults to the side the evidence supports (`kvm-workbench sim --list-toggles` prints
+  each one's assumption, evidence and fact).
+- **F7.11** and the like are fact ids: `f` opens the fact, with its commits and what cites it.
 """
 
 

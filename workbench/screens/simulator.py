@@ -39,6 +39,7 @@ class SimulatorScreen(Screen[None]):
     CSS_PATH = "simulator.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "facts", "Facts", id="sim.facts"),
         Binding("r", "run", "Run both orders", id="sim.run"),
         Binding("z", "cancel", "Cancel", id="sim.cancel"),
         Binding("t", "focus_toggles", "Toggles", show=False, id="sim.toggles"),
@@ -107,6 +108,18 @@ class SimulatorScreen(Screen[None]):
             self.post_message(CheckFailed(str(error)))
         except CheckCancelled:
             self.post_message(CheckFailed("check cancelled"))
+
+    def action_facts(self) -> None:
+        """The facts the highlighted step (or the claim shown) rests on, in a viewer."""
+        from sim.result import ClaimResult
+        from workbench.dialogs.fact import FactScreen
+
+        subject = self.query_one(StepInspector).subject
+        if subject is None:
+            self.notify("select a claim or a step first", severity="warning")
+            return
+        facts = subject.facts if isinstance(subject, ClaimResult) else (subject.event.fact,)
+        self.app.push_screen(FactScreen(facts))
 
     def action_cancel(self) -> None:
         for worker in self.workers:
