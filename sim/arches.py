@@ -171,7 +171,8 @@ ARCHES: dict[str, Arch] = {
                    ArchStep("kvm_s390_pv_deinit_vm", "F7.1", ("pv",), ("pv-async-cleanup",)),
                    ArchStep("kvm_s390_pv_deinit_cleanup_all", "F7.6", ("pv", "pv-async-cleanup")),
                    ArchStep("mmu_notifier_unregister", "F7.4", ("pv", "pv-mmu-notifier")),
-                   # no function of its own: free_page() of kvm->arch.sie_page2, inline
+                   # no function of its own: kvm_arch_destroy_vm() frees kvm->arch.sie_page2
+                   # with free_page() ([6.12] arch/s390/kvm/kvm-s390.c:3482, F4.11)
                    ArchStep("free_sie_page2", "F6.4",
                             function="kvm_arch_destroy_vm → free_page")),
             documented=_BOTH, vfio="mdev", pv=True,
