@@ -42,6 +42,7 @@ def link_target(src: KernelSource, calls: Sequence[str], arch: str | None = None
                 ) -> tuple[FunctionRange | None, str]:
     """The innermost function of ``calls`` that ``src`` defines, and a one-line reason when
     none is (each name said once: a userspace function, or one this tree lacks)."""
+    src.prime_definitions(calls)
     for name in reversed(calls):
         where = find_definition(src, name, arch)
         if where is not None:

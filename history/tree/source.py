@@ -98,7 +98,7 @@ class KernelSource:
     def _grep(self, needles: Sequence[str], dirs: Sequence[str]) -> list[str]:
         raise NotImplementedError
 
-    def _definition_files(self, name: str) -> list[str]:
+    def _definition_files(self, names: Sequence[str]) -> dict[str, list[str]]:
         raise NotImplementedError
 
     # -- public ---------------------------------------------------------------------------
@@ -157,10 +157,21 @@ class KernelSource:
         """The ``.c``/``.h`` files with a line that may begin a definition of function
         ``name`` (kernel style: the name at the start of a line, or after the return type),
         sorted; the caller confirms each with tree-sitter."""
-        if not _IDENT.fullmatch(name):
-            return ()
-        return self.memo(("definition-files", name),
-                         lambda: tuple(sorted(self._definition_files(name))))
+        self.prime_definitions([name])
+        return self.memo(("definition-files", name), tuple)
+
+    def prime_definitions(self, names: Iterable[str]) -> None:
+        """Look up the candidate files of several names in one pass over the tree (a call
+        chain's names at once: a plain tree is read once, not once per name)."""
+        wanted = [n for n in dict.fromkeys(names) if _IDENT.fullmatch(n)]
+        with self._lock:
+            wanted = [n for n in wanted if ("definition-files", n) not in self._memo]
+        if not wanted:
+            return
+        found = self._definition_files(wanted)
+        with self._lock:
+            for name in wanted:
+                self._memo[("definition-files", name)] = tuple(sorted(found.get(name, ())))
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Memoise a result derived from this revision (profile, census, ...)."""
@@ -245,12 +256,17 @@ class GitSource(KernelSource):
         prefix = f"{self.rev}:"
         return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
 
-    def _definition_files(self, name: str) -> list[str]:
-        args = ["grep", "-l", "-E", "--no-textconv", "--no-color", "-e", _definition_pattern(name),
-                self.rev, "--", ":(glob)**/*.c", ":(glob)**/*.h"]
-        out = self.repo.git.run(args, ok=(0, 1)).decode("utf-8", "replace")
+    def _definition_files(self, names: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
         prefix = f"{self.rev}:"
-        return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
+        for name in names:  # git grep reads packed blobs itself, fast enough per name
+            args = ["grep", "-l", "-E", "--no-textconv", "--no-color", "-e",
+                    _definition_pattern(name), self.rev, "--", ":(glob)**/*.c",
+                    ":(glob)**/*.h"]
+            out = self.repo.git.run(args, ok=(0, 1)).decode("utf-8", "replace")
+            found[name] = [line[len(prefix):] for line in out.splitlines()
+                           if line.startswith(prefix)]
+        return found
 
 
 class DirSource(KernelSource):
@@ -281,19 +297,21 @@ class DirSource(KernelSource):
                             hits.append(rel)
         return hits
 
-    def _definition_files(self, name: str) -> list[str]:
-        # Every C file of the tree is scanned once per name, and kept only when it matches:
-        # a whole kernel's sources must not be held in memory for one lookup.
-        pattern = re.compile(_definition_pattern(name).encode(), re.MULTILINE)
-        hits: list[str] = []
+    def _definition_files(self, names: Sequence[str]) -> dict[str, list[str]]:
+        # One walk for all names; each file is read once, tested against every name and not
+        # kept: a whole kernel's sources must not be held in memory for one lookup.
+        patterns = {name: re.compile(_definition_pattern(name).encode(), re.MULTILINE)
+                    for name in names}
+        hits: dict[str, list[str]] = {name: [] for name in names}
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for file in sorted(filenames):
                 if file.endswith((".c", ".h")):
                     rel = Path(dirpath, file).relative_to(self.root).as_posix()
                     data = read_regular(self.root, rel)
-                    if data is not None and pattern.search(data):
-                        hits.append(rel)
+                    for name, pattern in patterns.items():
+                        if data is not None and pattern.search(data):
+                            hits[name].append(rel)
         return hits
 
 
