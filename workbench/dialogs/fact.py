@@ -13,8 +13,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from workbench.dialogs.frame import Dialog
 
 
 def fact_text(fact_ids: tuple[str, ...]) -> str:
@@ -42,7 +43,7 @@ def fact_text(fact_ids: tuple[str, ...]) -> str:
     return "\n\n".join(parts) or "no fact cited here"
 
 
-class FactScreen(ModalScreen[None]):
+class FactScreen(Dialog):
     """The facts a step or claim cites; escape, q or f closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,13 +51,7 @@ class FactScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    FactScreen {
-        align: center middle;
-        & > VerticalScroll {
-            width: 90%; max-width: 110; height: auto; max-height: 90%;
-            border: thick $primary; background: $surface; padding: 0 1;
-        }
-    }
+    FactScreen > VerticalScroll { max-width: 110; height: auto; max-height: 90%; }
     """
 
     def __init__(self, fact_ids: tuple[str, ...]) -> None:

@@ -7,8 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Markdown
+
+from workbench.dialogs.frame import Dialog
 
 INTRO = """\
 # kvm-teardown workbench
@@ -50,7 +52,7 @@ shows that fact, and `enter` on a step opens the history of its function.
 """
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog):
     """Help for the screen underneath; any of escape, q, ? or F1 closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -58,13 +60,7 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-        & > VerticalScroll {
-            width: 90%; max-width: 100; height: 90%;
-            border: thick $primary; background: $surface; padding: 0 1;
-        }
-    }
+    HelpScreen > VerticalScroll { max-width: 100; height: 90%; }
     """
 
     def __init__(self, under: Screen[object]) -> None:
