@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,8 +49,11 @@ class Config:
         write_atomic(self.path, "\n".join(lines) + "\n")
 
 
-def load(binding_ids: Iterable[str], themes: Iterable[str], path: Path | None = None) -> Config:
-    """The settings at ``path`` (default ``config_path()``); absent file: the defaults."""
+def load(binding_ids: Callable[[], Iterable[str]], themes: Iterable[str],
+         path: Path | None = None) -> Config:
+    """The settings at ``path`` (default ``config_path()``); absent file: the defaults.
+    ``binding_ids`` is called only for a keymap: listing them imports every screen, which a
+    launch without one must not pay for."""
     path = path or config_path()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -70,7 +73,7 @@ def load(binding_ids: Iterable[str], themes: Iterable[str], path: Path | None = 
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict):
         raise UsageError(f"{path}: keymap must be a table of binding id = keys")
-    known = set(binding_ids)
+    known = set(binding_ids()) if keymap else set()
     for binding_id, keys in keymap.items():
         if binding_id not in known:
             raise UsageError(f"{path}: keymap names no binding {binding_id!r}")

@@ -39,7 +39,7 @@ def test_a_malformed_file_is_one_line_naming_it(tmp_path: Path, text: str, probl
     path = tmp_path / "config.toml"
     path.write_text(text)
     with pytest.raises(UsageError) as error:
-        load(binding_ids(), THEMES, path)
+        load(binding_ids, THEMES, path)
     assert str(error.value).startswith(f"{path}: ") and problem in str(error.value)
     assert "\n" not in str(error.value)
 
@@ -54,7 +54,7 @@ async def test_keymap_rebinds_and_a_chosen_theme_is_remembered(tmp_path: Path) -
     path.parent.mkdir()
     path.write_text("[keymap]\n'history.trace' = 'T'\n")
     app = make_app()
-    app.use_config(load(binding_ids(), app.available_themes, path))
+    app.use_config(load(binding_ids, app.available_themes, path))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("T")
@@ -62,7 +62,7 @@ async def test_keymap_rebinds_and_a_chosen_theme_is_remembered(tmp_path: Path) -
         assert app.screen.query_one("#right").current == "trace"  # type: ignore[attr-defined]
         app.theme = "textual-light"
         await settle(pilot)
-    again = load(binding_ids(), app.available_themes, path)
+    again = load(binding_ids, app.available_themes, path)
     assert again == Config(path, "textual-light", {"history.trace": "T"})
 
 

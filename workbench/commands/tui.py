@@ -56,6 +56,6 @@ def run(args: argparse.Namespace) -> int:
     check_terminal((size.columns, size.lines))
     repo = open_repo(args)  # bad input fails here, before the screen opens
     app = make_app(repo=repo, rev=args.rev)
-    app.use_config(load(binding_ids(), app.available_themes))  # a bad file fails here too
+    app.use_config(load(binding_ids, app.available_themes))  # a bad file fails here too
     app.run()
     return 0
