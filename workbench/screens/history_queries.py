@@ -54,7 +54,7 @@ class HistoryQueries(Screen[None]):
         self.path = path
         """The file traced and blamed."""
         self.function = function
-        """The function traced and blamed; ``a → b`` (a call chain) traces ``b`` first."""
+        """The function ``t`` traces and ``b`` blames (a linked step never changes it)."""
         self._wanted = load_ahead
         self._load_ahead = load_ahead
         self._more = threading.Event()
@@ -120,20 +120,14 @@ class HistoryQueries(Screen[None]):
           description="git log -L")
     def load_trace(self, rev: str | None) -> None:
         worker = get_current_worker()
-        names = [name.strip() for name in reversed(self.function.split("→")) if name.strip()]
-        error: HistoryError | None = None
-        for name in names:
-            try:
-                trace = queries.trace(self.repo, rev, self.path, name,
-                                      cancelled=lambda: worker.is_cancelled)
-            except HistoryError as failure:
-                error = error or failure
-                continue
-            if not worker.is_cancelled:
-                self.post_message(TraceLoaded(trace))
-            return
-        if error is not None:
+        try:
+            trace = queries.trace(self.repo, rev, self.path, self.function,
+                                  cancelled=lambda: worker.is_cancelled)
+        except HistoryError as error:
             self.post_message(HistoryFailed("trace", str(error)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(TraceLoaded(trace))
 
     @work(thread=True, exclusive=True, group="trace", exit_on_error=False,
           description="git log -L of a linked function")
