@@ -42,10 +42,10 @@ async def test_pick_run_step_and_open_history() -> None:
         reversed_no_uaf = screen.results["reversed"].claim("no-uaf")
         assert reversed_no_uaf.verdict == "fails" and reversed_no_uaf.trace
         # choose no-uaf in the reversed table: its trace fills the steps table
-        claims = screen.query_one("#claims-reversed", DataTable)
+        claims = screen.query_one("#claims", DataTable)
         claims.focus()
         row = [str(claims.get_row_at(i)[0]) for i in range(claims.row_count)].index("no-uaf")
-        claims.move_cursor(row=row)
+        claims.move_cursor(row=row, column=2)  # the reversed column
         await settle(pilot)
         steps = screen.query_one("#steps", DataTable)
         assert steps.row_count == len(reversed_no_uaf.trace)
@@ -87,7 +87,7 @@ async def test_userspace_picker_runs_qemu_and_says_why_a_claim_holds() -> None:
             result = screen.results[order]
             assert result.profile.userspace == "qemu-8.2"
             assert [c.id for c in result.claims if c.verdict == "fails"] == []
-        claims = screen.query_one("#claims-current", DataTable)
+        claims = screen.query_one("#claims", DataTable)
         claims.focus()
         await settle(pilot)
         body = str(screen.query_one("#step-body", Static).render())
@@ -127,9 +127,8 @@ async def test_a_crashed_check_says_so_and_leaves_no_stale_trace(monkeypatch) ->
         await settle(pilot)
         status = str(screen.query_one("#sim-status", Static).render())
         assert "the check failed: model bug" in status
-        for order in ("current", "reversed"):
-            title = str(screen.query_one(f"#title-{order}", Static).render())
-            assert title == f"{order}: no result"
+        title = str(screen.query_one("#claims-title", Static).render())
+        assert title == "current: no result   reversed: no result"
         assert screen.query_one("#steps", DataTable).row_count == 0
 
 
@@ -171,3 +170,119 @@ async def test_f_shows_the_facts_of_a_step_with_their_commits() -> None:
     assert "F7.11" in fact_text(("F7.11",)) and "commit:   b1e428615f15" in fact_text(("F7.11",))
     assert "landmark: destroy-devices 07f0a7bdec5c" in fact_text(("F1.2",))
     assert fact_text(("F99.1",)) == "F99.1: no such fact in this workbench"
+
+
+async def test_failure_reason_and_violating_step_on_screen() -> None:
+    """powerpc-e500 reversed: the trace title says why no-uaf fails, as the CLI does, and
+    the last step — the one whose state breaks it — is marked and explained."""
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        screen.query_one("#arch", Select).value = "powerpc-e500"
+        await pilot.press("r")
+        await settle(pilot)
+        claim = screen.results["reversed"].claim("no-uaf")
+        screen.show_claim("reversed", claim)
+        await settle(pilot)
+        title = str(screen.query_one("#trace-title", Static).render())
+        assert f"no-uaf under reversed: FAILS — {claim.reason}" in title
+        assert "use after free: openpic" in title
+        steps = screen.query_one("#steps", DataTable)
+        marks = [str(steps.get_row_at(i)[0]) for i in range(steps.row_count)]
+        assert marks[-1] == f"⇒{len(claim.trace)}" and not any("⇒" in m for m in marks[:-1])
+        steps.focus()
+        steps.move_cursor(row=steps.row_count - 1)
+        await settle(pilot)
+        body = str(screen.query_one("#step-body", Static).render())
+        assert body.startswith(f"⇒ breaks no-uaf: {claim.reason}")
+        status = str(screen.query_one("#sim-status", Static).render())
+        assert "the swap changes " in status and "no-uaf" in status
+
+
+async def test_results_turn_stale_when_an_input_changes_and_fresh_on_rerun() -> None:
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        title = screen.query_one("#claims-title", Static)
+        assert "stale" not in str(title.render())
+        screen.query_one("#arch", Select).value = "x86"
+        await settle(pilot)
+        assert "stale: inputs changed" in str(title.render())
+        assert str(screen.query_one("#trace-title", Static).render()).startswith("[stale] ")
+        screen.query_one("#arch", Select).value = "s390"  # back to what was checked
+        await settle(pilot)
+        assert "stale" not in str(title.render())
+        screen.query_one("#toggles").focus()
+        await pilot.press("enter")  # a toggle takes its next value
+        await settle(pilot)
+        assert "stale: inputs changed" in str(title.render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert "stale" not in str(title.render())
+
+
+async def test_a_toggle_shows_what_it_assumes_and_the_evidence() -> None:
+    from sim.toggles import TOGGLES
+
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        await pilot.press("t", "down")
+        await settle(pilot)
+        toggle = TOGGLES[1]
+        body = str(screen.query_one("#step-body", Static).render())
+        assert body.startswith(f"{toggle.name} = {toggle.default}")
+        assert toggle.question in body and "evidence for the default:" in body
+        await pilot.press("f")
+        await settle(pilot)
+        fact_body = str(app.screen.query_one("#fact-body", Static).render())
+        assert fact_body.startswith(toggle.fact + "  ")
+
+
+async def test_era_features_dialog_lists_every_feature_of_the_checked_profile() -> None:
+    from sim.eras import FEATURES
+    from workbench.dialogs.features import FeatureScreen
+
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_simulator(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, FeatureScreen)
+        body = str(app.screen.query_one("#features-body", Static).render())
+        profile = screen.results["current"].profile
+        for feature in FEATURES:
+            state = "present" if feature.name in profile.features else "absent"
+            assert f"{state:<8} {feature.name} — " in body
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_80x24_keeps_verdicts_and_run_in_view_and_swaps_panes_in() -> None:
+    """On a narrow, short terminal both orders' verdicts of every claim and the Run button
+    are on screen; t and i bring the toggles and the inspector in and give the place back."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_simulator(pilot)
+        assert screen.has_class("-narrow") and screen.has_class("-short")
+        claims = screen.query_one("#claims", DataTable)
+        region = claims.region
+        assert region.height >= claims.row_count + 1  # header and every claim row
+        assert [str(c.label) for c in claims.columns.values()][:3] == \
+            ["claim", "current", "reversed"]
+        assert sum(c.get_render_width(claims) for c in list(claims.columns.values())[:3]) \
+            <= region.width
+        run = screen.query_one("#run")
+        assert run.region.right <= 80 and run.region.height == 1
+        assert screen.query_one("#steps").region.height >= 4
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.query_one("#toggles").region.height > 0 and claims.region.height == 0
+        await pilot.press("t")
+        await settle(pilot)
+        assert claims.region.height > 0 and screen.query_one("#toggles").region.height == 0
+        await pilot.press("i")
+        await settle(pilot)
+        assert screen.query_one("#inspector").region.width == 80 - 0
+        assert screen.query_one("#steps").region.height == 0

@@ -208,22 +208,40 @@ def s390_result() -> Any:
 
 
 async def test_claim_table_titles_progress_then_lists_verdicts(s390_result: Any) -> None:
-    claims = ClaimTable("current")
+    """One row per claim with both orders' verdicts and the CLI's why; the cursor's column
+    picks the order, and a stale table says so in its title."""
+    import sim
+    from sim.render import why_text
+
+    swapped = sim.check(sim.build_profile("s390", "6.12", order="reversed"))
+    claims = ClaimTable(id="verdicts")
     messages: list[Message] = []
-    async with Host(claims).run_test(message_hook=messages.append) as pilot:
+    async with Host(claims).run_test(size=(160, 30), message_hook=messages.append) as pilot:
         claims.start()
-        claims.explored = 1234
-        title = claims.query_one("#title-current")
-        assert "1,234 states…" in str(title.render())
-        claims.result = s390_result
+        claims.explored("current", 1234)
+        title = claims.query_one("#claims-title")
+        assert "current: 1,234 states…" in str(title.render())
+        assert "reversed: checking…" in str(title.render())
+        claims.finished(s390_result)
+        claims.finished(swapped)
         table = claims.query_one(DataTable)
         table.focus()
         await pilot.pause()
         assert table.row_count == len(s390_result.claims)
-        assert "transitions" in str(title.render())
-        await pilot.press("down")
+        assert "depth" in str(title.render())
+        no_leak = next(i for i, c in enumerate(s390_result.claims) if c.id == "no-leak")
+        row = [str(cell) for cell in table.get_row_at(no_leak)]
+        assert row[:3] == ["no-leak", "FAILS", "FAILS"]
+        assert row[3] == why_text(s390_result.claims[no_leak])
+        table.move_cursor(row=1, column=2)
         await pilot.pause()
-        assert sent(messages, ClaimTable.Highlighted)[-1].claim == s390_result.claims[1]
+        last = sent(messages, ClaimTable.Highlighted)[-1]
+        assert (last.order, last.claim) == ("reversed", swapped.claims[1])
+        claims.stale = True
+        await pilot.pause()
+        assert "stale: inputs changed, r re-runs" in str(title.render())
+        claims.stop("cancelled")
+        assert "cancelled" not in str(title.render())  # both orders had finished
 
 
 async def test_step_table_and_inspector_follow_a_counterexample(s390_result: Any) -> None:

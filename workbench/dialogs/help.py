@@ -46,8 +46,12 @@ shows that fact, and `enter` on a step opens the history of its function.
 - **files: -vm** in a step's changes: a set that changed, `+x` added and `-x` removed (here
   the VM's file descriptor was closed).
 - **Toggles** are assumptions about firmware or hardware that nobody outside IBM can check;
-  each defaults to the side the evidence supports (`kvm-workbench sim --list-toggles` prints
-  each one's assumption, evidence and fact).
+  each defaults to the side the evidence supports. `t` goes to them; the highlighted one
+  shows its assumption, values and evidence (`kvm-workbench sim --list-toggles` prints all).
+- **Era features** are the kernel switches an era stands for (`e` lists them, present or
+  absent, with the release, fact and commit of each boundary).
+- **⇒** marks the step of a counterexample whose state breaks the claim; **bold** claims
+  have a verdict the swap changes; **stale** verdicts were computed for other inputs.
 - **F7.11** and the like are fact ids: `f` opens the fact, with its commits and what cites it.
 """
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored, TraceRequested
-from workbench.widgets.claim_table import ClaimTable
+from workbench.widgets.claim_table import ORDERS, ClaimTable
 from workbench.widgets.key_footer import KeyFooter
 from workbench.widgets.profile_picker import ProfilePicker, ProfileRequest
 from workbench.widgets.step_inspector import StepInspector
@@ -30,7 +30,10 @@ from workbench.widgets.toggle_list import ToggleList
 if TYPE_CHECKING:
     from sim.result import CheckResult, ClaimResult
 
-ORDERS = ("current", "reversed")
+#: Below this width the toggles and the step inspector give their place to the verdicts
+#: and the trace (``t`` and ``i`` bring them back); below this height the header goes.
+NARROW = 120
+SHORT = 32
 
 
 class SimulatorScreen(Screen[None]):
@@ -40,9 +43,12 @@ class SimulatorScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "facts", "Facts", id="sim.facts"),
-        Binding("r", "run", "Run both orders", id="sim.run"),
+        Binding("r", "run", "Run", id="sim.run", tooltip="model-check both call orders"),
         Binding("z", "cancel", "Cancel", id="sim.cancel"),
-        Binding("t", "focus_toggles", "Toggles", show=False, id="sim.toggles"),
+        Binding("t", "toggles", "Toggles", id="sim.toggles",
+                tooltip="the model's assumptions; enter cycles one"),
+        Binding("i", "inspect", "Inspect", show=False, id="sim.inspect"),
+        Binding("e", "features", "Era features", show=False, id="sim.features"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -50,10 +56,9 @@ class SimulatorScreen(Screen[None]):
         yield Static("", id="sim-status")
         with Horizontal(id="upper"):
             with Vertical(id="toggle-box"):
-                yield Static("Assumptions (enter cycles)", classes="title")
+                yield Static("Assumptions (enter cycles, t returns)", classes="title")
                 yield ToggleList(id="toggles")
-            for order in ORDERS:
-                yield ClaimTable(order)
+            yield ClaimTable(id="verdicts")
         with Horizontal(id="lower"):
             yield StepTable(id="trace-box")
             with VerticalScroll(id="inspector"):
@@ -61,28 +66,38 @@ class SimulatorScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self._checked: tuple[ProfileRequest, dict[str, str]] | None = None
         self.action_run()
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow, short = event.size.width < NARROW, event.size.height < SHORT
+        self.set_class(narrow, "-narrow")
+        self.set_class(short, "-short")
+        self.query_one(ProfilePicker).compact = narrow or short
 
     @property
     def results(self) -> dict[str, CheckResult]:
         """The finished checks of this run, by call order."""
-        return {table.order: table.result for table in self.query(ClaimTable)
-                if table.result is not None}
-
-    def _claims(self, order: str) -> ClaimTable:
-        return next(table for table in self.query(ClaimTable) if table.order == order)
+        return self.query_one(ClaimTable).results
 
     # -- running -----------------------------------------------------------------------------
+    def _inputs(self) -> tuple[ProfileRequest, dict[str, str]] | None:
+        request = self.query_one(ProfilePicker).request(quiet=True)
+        return None if request is None else (request, dict(self.query_one(ToggleList).values))
+
     def action_run(self) -> None:
         request = self.query_one(ProfilePicker).request()
         if request is None:
             return
-        for table in self.query(ClaimTable):
-            table.start()
-        self.query_one(StepTable).shown = None  # the old counterexample is not this run's
+        toggles = dict(self.query_one(ToggleList).values)
+        self._checked = (request, toggles)
+        self.query_one(ClaimTable).start()
+        steps = self.query_one(StepTable)
+        steps.shown = None  # the old counterexample is not this run's
+        steps.stale = False
         self.query_one(StepInspector).subject = None
         self.query_one("#sim-status", Static).update("checking both orders…")
-        self.run_check(request, dict(self.query_one(ToggleList).values))
+        self.run_check(request, toggles)
 
     @work(thread=True, exclusive=True, group="sim", exit_on_error=False,
           description="model checking both call orders")
@@ -109,17 +124,38 @@ class SimulatorScreen(Screen[None]):
         except CheckCancelled:
             self.post_message(CheckFailed("check cancelled"))
 
+    @on(Select.Changed)
+    @on(Input.Changed)
+    @on(ToggleList.Changed)
+    def _input_changed(self) -> None:
+        """Verdicts of other inputs than those on screen say so, until re-run (or until the
+        inputs are back to what was checked)."""
+        if not self.results or self._checked is None:
+            return
+        stale = self._inputs() != self._checked
+        self.query_one(ClaimTable).stale = stale
+        self.query_one(StepTable).stale = stale
+
     def action_facts(self) -> None:
         """The facts the highlighted step (or the claim shown) rests on, in a viewer."""
-        from sim.result import ClaimResult
         from workbench.dialogs.fact import FactScreen
 
-        subject = self.query_one(StepInspector).subject
-        if subject is None:
-            self.notify("select a claim or a step first", severity="warning")
+        facts = self.query_one(StepInspector).facts
+        if not facts:
+            self.notify("select a claim, a step or a toggle first", severity="warning")
             return
-        facts = subject.facts if isinstance(subject, ClaimResult) else (subject.event.fact,)
         self.app.push_screen(FactScreen(facts))
+
+    def action_features(self) -> None:
+        """The era features of the checked profile: present or absent, each with its fact,
+        release boundary and commit."""
+        from workbench.dialogs.features import FeatureScreen
+
+        results = self.results
+        if not results:
+            self.notify("no check has finished yet", severity="warning")
+            return
+        self.app.push_screen(FeatureScreen(next(iter(results.values())).profile))
 
     def action_cancel(self) -> None:
         for worker in self.workers:
@@ -130,12 +166,28 @@ class SimulatorScreen(Screen[None]):
     def _run_pressed(self) -> None:
         self.action_run()
 
-    def action_focus_toggles(self) -> None:
+    def action_toggles(self) -> None:
+        """Focus the assumptions; on a narrow screen show them in the verdicts' place (and
+        ``t`` again gives the place back)."""
+        if self.has_class("-narrow") and self.has_class("-toggles"):
+            self.remove_class("-toggles")
+            self.query_one("#claims").focus()
+            return
+        self.add_class("-toggles")
         self.query_one(ToggleList).focus()
+
+    def action_inspect(self) -> None:
+        """Focus the step inspector; on a narrow screen show it in the trace's place."""
+        if self.has_class("-narrow") and self.has_class("-inspect"):
+            self.remove_class("-inspect")
+            self.query_one("#steps").focus()
+            return
+        self.add_class("-inspect")
+        self.query_one("#inspector").focus()
 
     # -- facts arriving ----------------------------------------------------------------------
     def on_states_explored(self, message: StatesExplored) -> None:
-        self._claims(message.order).explored = message.states
+        self.query_one(ClaimTable).explored(message.order, message.states)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -144,8 +196,8 @@ class SimulatorScreen(Screen[None]):
             self.post_message(CheckFailed(f"the check failed: {event.worker.error}"))
 
     def on_check_failed(self, message: CheckFailed) -> None:
-        for table in self.query(ClaimTable):
-            table.stop("cancelled" if "cancel" in message.reason else "no result")
+        self.query_one(ClaimTable).stop("cancelled" if "cancel" in message.reason
+                                         else "no result")
         self.query_one("#sim-status", Static).update(Text(message.reason))
         self.notify(message.reason, markup=False,
                     severity="warning" if "cancel" in message.reason else "error")
@@ -153,16 +205,20 @@ class SimulatorScreen(Screen[None]):
     def on_check_finished(self, message: CheckFinished) -> None:
         from sim.eras import format_version
 
-        self._claims(message.order).result = message.result
+        claims = self.query_one(ClaimTable)
+        claims.finished(message.result)
         results = self.results
         if len(results) == len(ORDERS):
             profile = message.result.profile
+            differ = claims.differing()
+            swap = (f"the swap changes {', '.join(differ)}" if differ
+                    else "order-neutral: the swap changes no verdict")
             toggles = ", ".join(f"{k}={v}" for k, v in sorted(profile.toggle_values().items())
                                 if v != "false")
-            self.query_one("#sim-status", Static).update(
+            self.query_one("#sim-status", Static).update(Text(
                 f"{profile.arch} {format_version(profile.era)} "
-                f"{profile.userspace_label} V={profile.vcpus} Q={profile.queues}"
-                f"   toggles: {toggles}")
+                f"{profile.userspace_label} V={profile.vcpus} Q={profile.queues} — {swap}"
+                f"   toggles: {toggles}"))
             self._show_first_failure(results)
 
     def _show_first_failure(self, results: dict[str, CheckResult]) -> None:
@@ -178,17 +234,30 @@ class SimulatorScreen(Screen[None]):
 
     def show_claim(self, order: str, claim: ClaimResult) -> None:
         """Show one claim's counterexample in the step table and its first step's state."""
-        self.query_one(StepTable).shown = (order, claim)
-        self.query_one(StepInspector).subject = claim.trace[0] if claim.trace else claim
+        steps = self.query_one(StepTable)
+        steps.shown = (order, claim)
+        steps.stale = self.query_one(ClaimTable).stale
+        inspector = self.query_one(StepInspector)
+        inspector.breaks = steps.breaks if len(claim.trace) == 1 else ""
+        inspector.subject = claim.trace[0] if claim.trace else claim
 
     @on(ClaimTable.Highlighted)
     def _claim_highlighted(self, message: ClaimTable.Highlighted) -> None:
         if message.control.has_focus_within:  # the user's choice, not the table filling
-            self.show_claim(message.control.order, message.claim)
+            self.show_claim(message.order, message.claim)
+
+    @on(ToggleList.Highlighted)
+    def _toggle_highlighted(self, message: ToggleList.Highlighted) -> None:
+        from sim.toggles import TOGGLE_BY_NAME
+
+        self.query_one(StepInspector).subject = (TOGGLE_BY_NAME[message.toggle], message.value)
 
     @on(StepTable.Highlighted, "#trace-box")
     def _step_highlighted(self, message: StepTable.Highlighted) -> None:
-        self.query_one(StepInspector).subject = message.step
+        inspector = self.query_one(StepInspector)
+        last = message.step.index == len(message.control.trace)
+        inspector.breaks = message.control.breaks if last else ""
+        inspector.subject = message.step
 
     @on(StepTable.Opened, "#trace-box")
     def _step_opened(self, message: StepTable.Opened) -> None:

@@ -14,6 +14,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Button, Input, Label, Select
 
 from sim.defaults import (
@@ -61,8 +62,17 @@ class NumberInput(Input):
             event.prevent_default()
 
 
+#: (id, label, compact label) of each field's label: a compact row names the sizes as the
+#: status line does (V=2 Q=4).
+LABELS = (("arch", "arch", "arch"), ("era", "era", "era"), ("userspace", "userspace", "user"),
+          ("vcpus", "vCPUs", "V"), ("queues", "queues", "Q"))
+
+
 class ProfilePicker(Horizontal):
-    """One row: arch, era, userspace, vCPUs, queues and the Run button."""
+    """One row: arch, era, userspace, vCPUs, queues and the Run button; ``compact`` draws it
+    one line high with short labels, for a narrow or short terminal."""
+
+    compact: var[bool] = var(False)
 
     class RunPressed(Message):
         """Run was pressed, or enter in one of the fields."""
@@ -78,31 +88,43 @@ class ProfilePicker(Horizontal):
     def compose(self) -> ComposeResult:
         from sim.arches import ARCHES
 
-        yield Label("arch")
-        yield Select([(name, name) for name in ARCHES], value=DEFAULT_ARCH, allow_blank=False,
-                     id="arch")
-        yield Label("era")
-        yield NumberInput(DEFAULT_ERA, accept="0123456789.", id="era", max_length=5)
-        yield Label("userspace")
-        yield Select(userspace_choices(), value=DEFAULT_USERSPACE, allow_blank=False,
-                     id="userspace")
-        yield Label("vCPUs")
-        yield NumberInput(str(DEFAULT_VCPUS), id="vcpus", max_length=3)
-        yield Label("queues")
-        yield NumberInput(str(DEFAULT_QUEUES), id="queues", max_length=5)
+        fields = {
+            "arch": Select([(name, name) for name in ARCHES], value=DEFAULT_ARCH,
+                           allow_blank=False, id="arch"),
+            "era": NumberInput(DEFAULT_ERA, accept="0123456789.", id="era", max_length=5),
+            "userspace": Select(userspace_choices(), value=DEFAULT_USERSPACE,
+                                allow_blank=False, id="userspace"),
+            "vcpus": NumberInput(str(DEFAULT_VCPUS), id="vcpus", max_length=3),
+            "queues": NumberInput(str(DEFAULT_QUEUES), id="queues", max_length=5),
+        }
+        for key, label, _ in LABELS:
+            yield Label(label, id=f"{key}-label")
+            yield fields[key]
         yield Button("Run (r)", id="run", variant="primary")
+
+    def watch_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact")
+        for key, label, short in LABELS:
+            self.query_one(f"#{key}-label", Label).update(short if compact else label)
+        for select in self.query(Select):
+            select.compact = compact
+        for box in self.query(Input):
+            box.compact = compact
+        self.query_one(Button).compact = compact
 
     @property
     def era(self) -> str:
         return self.query_one("#era", Input).value.strip()
 
-    def request(self) -> ProfileRequest | None:
-        """The fields as a request, or None (and a notification) when a size is no number."""
+    def request(self, *, quiet: bool = False) -> ProfileRequest | None:
+        """The fields as a request, or None (and, unless ``quiet``, a notification) when a
+        size is no number."""
         try:
             vcpus = int(self.query_one("#vcpus", Input).value)
             queues = int(self.query_one("#queues", Input).value)
         except ValueError:
-            self.notify("vCPUs and queues must be numbers", severity="error")
+            if not quiet:
+                self.notify("vCPUs and queues must be numbers", severity="error")
             return None
         return ProfileRequest(str(self.query_one("#arch", Select).value), self.era,
                               str(self.query_one("#userspace", Select).value), vcpus, queues)

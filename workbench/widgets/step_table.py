@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -26,6 +27,8 @@ class StepTable(Vertical):
 
     shown: var[tuple[str, ClaimResult] | None] = var(None, always_update=True)
     """The order and claim whose counterexample is listed."""
+    stale: var[bool] = var(False, init=False)
+    """An input changed since this counterexample was found."""
 
     class StepMessage(Message):
         """A message about one step of the table's counterexample."""
@@ -56,21 +59,52 @@ class StepTable(Vertical):
         return self.shown[1].trace if self.shown is not None else ()
 
     def watch_shown(self, shown: tuple[str, ClaimResult] | None) -> None:
-        from sim.render import verdict_text as verdict_label  # the CLI's words
-
+        self._update_title()
         if shown is None:
-            self.query_one("#trace-title", Static).update(
-                "Counterexample — select a failing claim")
             self.query_one(DataTable).clear()
             return
-        order, claim = shown
-        steps_note = f", {len(claim.trace)} steps" if claim.trace else ""
-        self.query_one("#trace-title", Static).update(
-            f"{claim.id} under {order}: {verdict_label(claim)}{steps_note}"
-            f"   assumes: {', '.join(claim.assumes) or 'nothing'}")
-        fill(self.query_one(DataTable), ("#", "event", "function", "fact"),
-             [(str(step.index), step.event.name, step.event.function, step.event.fact)
-              for step in claim.trace])
+        _, claim = shown
+        last = len(claim.trace)
+        rows = []
+        for step in claim.trace:
+            # the step whose state breaks the claim: the end of a shortest counterexample
+            style = "bold red" if step.index == last else ""
+            mark = "⇒" if step.index == last else " "
+            rows.append((Text(f"{mark}{step.index}", style=style),
+                         Text(step.event.name, style=style), step.event.function,
+                         step.event.fact))
+        fill(self.query_one(DataTable), ("#", "event", "function", "fact"), rows)
+
+    def watch_stale(self) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """Claim, order, verdict and the reason on the first line; what it assumes next."""
+        from sim.render import verdict_text as verdict_label  # the CLI's words
+        from sim.render import why_text
+
+        title = Text()
+        if self.shown is None:
+            title.append("Counterexample — select a failing claim")
+        else:
+            order, claim = self.shown
+            if self.stale:
+                title.append("[stale] ", style="yellow")
+            title.append(f"{claim.id} under {order}: ")
+            title.append(verdict_label(claim),
+                         style="bold red" if claim.verdict == "fails" else "green")
+            title.append(f" — {why_text(claim)}")
+            if claim.trace:
+                title.append(f" ({len(claim.trace)} steps)")
+            title.append(f"\nassumes: {', '.join(claim.assumes) or 'nothing'}", style="dim")
+        self.query_one("#trace-title", Static).update(title)
+
+    @property
+    def breaks(self) -> str:
+        """What the last step of the shown counterexample breaks, in the CLI's words."""
+        if self.shown is None or not self.shown[1].trace:
+            return ""
+        return f"{self.shown[1].id}: {self.shown[1].reason}"
 
     def _step(self, row: int) -> TraceStep | None:
         return self.trace[row] if 0 <= row < len(self.trace) else None

@@ -59,6 +59,27 @@ class ToggleList(OptionList):
         value = choices[(choices.index(self.values[name]) + 1) % len(choices)]
         self.values = {**self.values, name: value}
         self.post_message(self.Changed(self, name, value))
+        self.post_message(self.Highlighted(self, name, value))
+
+    class Highlighted(Message):
+        """The cursor is on a toggle."""
+
+        def __init__(self, toggle_list: ToggleList, toggle: str, value: str) -> None:
+            super().__init__()
+            self.toggle_list = toggle_list
+            self.toggle = toggle
+            self.value = value
+
+        @property
+        def control(self) -> ToggleList:
+            return self.toggle_list
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, message: OptionList.OptionHighlighted) -> None:
+        message.stop()
+        name = message.option.id
+        if name is not None and self.has_focus:
+            self.post_message(self.Highlighted(self, name, self.values[name]))
 
     @on(OptionList.OptionSelected)
     def _selected(self, message: OptionList.OptionSelected) -> None:
