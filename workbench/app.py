@@ -43,7 +43,11 @@ class WorkbenchApp(App[None]):
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("Q,ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="app.screenshot"),
+        Binding("O", "toggle_maximize", "Maximize", show=False, id="app.maximize",
+                tooltip="the focused pane fills the screen (O or escape restores)"),
     ]
+    ALLOW_IN_MAXIMIZED_VIEW: ClassVar[str] = "Footer"
+    """The key footer (a Footer) stays under a maximized pane."""
 
     def __init__(self, repo: KernelRepo, rev: str | None = None) -> None:
         super().__init__()
@@ -109,6 +113,18 @@ class WorkbenchApp(App[None]):
                         markup=False)
             return
         self.notify(f"screenshot saved to {target}", markup=False)
+
+    def action_toggle_maximize(self) -> None:
+        """tig's ``O``: the focused pane (with its title) fills the screen, or comes back."""
+        from textual.widgets import Input, Select
+
+        screen = self.screen
+        focused = screen.focused
+        if screen.maximized is not None:
+            screen.minimize()
+        elif focused is None or isinstance(focused, Input | Select) \
+                or not screen.maximize(focused):
+            self.notify("nothing here to maximize: focus a pane first", severity="warning")
 
     def action_help(self) -> None:
         from workbench.dialogs.help import HelpScreen  # Markdown is slow to import: on demand

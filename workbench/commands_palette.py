@@ -26,7 +26,10 @@ class HistoryCommands(Provider):
              screen.action_blame),
             ("History: landmarks", "the commits the RFC question turns on",
              screen.action_landmarks),
-            ("History: search commits", "search loaded commits (/)", screen.action_search),
+            ("History: search commits", "the loaded commits, then the whole history (/)",
+             screen.action_search),
+            ("History: jump to a revision", "a hash of any length, a tag, a branch (:)",
+             screen.action_jump),
         ]
         for mark in LANDMARKS:
             commands.append((f"Landmark: {mark.key} ({mark.version})", mark.subject,
@@ -34,7 +37,7 @@ class HistoryCommands(Provider):
         return commands
 
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands()[:4]:
+        for name, help_text, callback in self._commands()[:5]:
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:

@@ -23,12 +23,34 @@ class Scene:
     about: str = ""
 
 
+#: Terminal sizes every screen is pictured at: the smallest a reviewer's tmux pane has, and a
+#: large one (the default size sits between them).
+SMALL = (80, 24)
+LARGE = (160, 48)
+#: Keys that put a wrong era into the Simulator's era box and run it.
+BAD_ERA = ("s", "tab", "2", "full_stop", "0", "enter")
+
 SCENES: tuple[Scene, ...] = (
     Scene("history", (), about="commit list of the demo history with the newest commit's detail"),
     Scene("history-trace", ("t",), about="git log -L of kvm_destroy_vm(), exact range"),
     Scene("history-blame", ("b",), about="blame of kvm_destroy_vm() at HEAD"),
     Scene("history-landmarks", ("L",), about="landmark commits resolved by Upstream: trailer"),
     Scene("simulator", ("s",), about="s390 6.12, both call orders, first counterexample"),
+    Scene("history-80x24", (), SMALL, "the list over the detail, subjects readable"),
+    Scene("history-trace-80x24", ("t",), SMALL, "the function's history under the list"),
+    Scene("history-blame-80x24", ("b",), SMALL, "blame under the list"),
+    Scene("history-landmarks-80x24", ("L",), SMALL, "landmarks under the list"),
+    Scene("history-160x48", (), LARGE, "list and detail side by side"),
+    Scene("simulator-80x24", ("s",), SMALL, "one-line picker, every verdict, the trace"),
+    Scene("simulator-toggles-80x24", ("s", "t", "down"), SMALL,
+          "the assumptions in the verdicts' place, the highlighted one explained"),
+    Scene("simulator-160x48", ("s",), LARGE, "toggles, verdicts, trace and inspector"),
+    Scene("simulator-error-80x24", BAD_ERA, SMALL, "a wrong era: one line, no result"),
+    Scene("help-80x24", ("question_mark",), SMALL, "keys and notation"),
+    Scene("help-160x48", ("question_mark",), LARGE, "keys and notation"),
+    # a query only the History provider answers: two providers' hits would tie at score 0
+    # and arrive in either order
+    Scene("palette-80x24", ("ctrl+p", *"landmark"), SMALL, "the command palette"),
 )
 
 BY_NAME = {scene.name: scene for scene in SCENES}

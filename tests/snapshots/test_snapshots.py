@@ -37,3 +37,22 @@ class TestSimulator:
     def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
         """Verdict tables of both orders and the first failing claim's trace."""
         assert render(scene, snap_compare)
+
+
+class TestDialogs:
+    """Help and the command palette over the History screen."""
+
+    @pytest.mark.parametrize("scene", [s for s in SCENES if s.name.startswith(("help", "palette"))],
+                             ids=lambda s: s.name)
+    def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """The modal over the screen at both sizes."""
+        assert render(scene, snap_compare)
+
+
+def test_every_screen_has_a_small_and_a_large_scene() -> None:
+    """History, Simulator and help are pictured at 80×24 and 160×48."""
+    from workbench.scenes import LARGE, SMALL
+
+    for prefix in ("history", "simulator", "help"):
+        sizes = {scene.size for scene in SCENES if scene.name.startswith(prefix)}
+        assert {SMALL, LARGE} <= sizes, prefix

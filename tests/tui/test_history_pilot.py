@@ -273,3 +273,88 @@ async def test_tig_keys_blame_enter_opens_the_commit_q_goes_back_j_scrolls(
         await pilot.press("k")
         await settle(pilot)
         assert detail.scroll_y == 1
+
+
+async def test_colon_jumps_to_any_revision_and_says_why_not(
+        long_history: tuple[Path, str]) -> None:
+    """``:`` takes what ``git rev-parse`` takes: a short hash far below the loaded rows
+    lands (the log streams on), ``HEAD~2`` lands, a bad name is one line."""
+    path, oldest = long_history
+    app = make_app(KernelRepo.open(path))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        commits = app.screen.query_one(CommitList)
+        assert commits.index_of(oldest) is None
+        await pilot.press("colon", *oldest[:9], "enter")
+        await _until(pilot, commits, "c1")
+        assert commits.current is not None and commits.current.subject == "c1"
+        await pilot.press("colon", *"HEAD~2", "enter")
+        await _until(pilot, commits, "c898")
+        assert commits.current.subject == "c898"
+        notes: list[str] = []
+        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        await pilot.press("colon", *"no-such-rev", "enter")
+        await settle(pilot)
+        assert commits.current.subject == "c898"
+        assert any("bad revision 'no-such-rev'" in note for note in notes), notes
+
+
+async def test_80x24_puts_the_list_over_the_pane_with_readable_subjects(
+        kernel_like: Path) -> None:
+    from workbench.widgets.commit_list import MIN_SUBJECT
+
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        commits = screen.query_one(CommitList)
+        detail = screen.query_one("#detail", DiffView)
+        assert commits.region.width >= 78 and detail.region.y > commits.region.bottom - 1
+        row = "".join(segment.text for segment in commits.render_line(0))
+        assert commits.rows[0].subject in row
+        sha, author = CommitList.column_widths(commits.region.width)
+        assert commits.region.width - (sha + 1 + 11 + (author + 1 if author else 0)) \
+            >= MIN_SUBJECT
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        commits = app.screen.query_one(CommitList)
+        detail = app.screen.query_one("#detail", DiffView)
+        assert detail.region.x >= commits.region.right  # side by side when wide
+
+
+def test_commit_columns_give_way_to_the_subject() -> None:
+    assert CommitList.column_widths(120) == (12, 14)
+    assert CommitList.column_widths(70) == (12, 0)   # the author goes first
+    assert CommitList.column_widths(56) == (8, 0)    # then hash digits
+
+
+async def test_long_lines_scroll_sideways_or_wrap_and_O_maximizes(make_repo) -> None:  # type: ignore[no-untyped-def]
+    wide = "x" * 300
+    path = make_repo(f"""
+        echo "{wide}" > f; git add f; git commit -qm "long line"
+    """)
+    app = make_app(KernelRepo.open(path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        detail = screen.query_one("#detail", DiffView)
+        detail.focus()
+        await settle(pilot)
+        assert detail.max_scroll_x > 200  # the 300 columns are reachable
+        await pilot.press("right", "right")
+        await settle(pilot)
+        assert detail.scroll_x > 0
+        lines_before = detail.virtual_size.height
+        await pilot.press("w")
+        await settle(pilot)
+        assert detail.max_scroll_x == 0 and detail.virtual_size.height > lines_before
+        await pilot.press("w")
+        await settle(pilot)
+        assert detail.virtual_size.height == lines_before
+        await pilot.press("O")
+        await settle(pilot)
+        assert screen.maximized is detail and detail.region.width == 100
+        await pilot.press("O")
+        await settle(pilot)
+        assert screen.maximized is None

@@ -24,7 +24,11 @@ Execution guests with AP queues, and which code comments it would make false.
 `t` traces `kvm_destroy_vm()` with an exact tree-sitter range (`git log -L`), `b` blames it
 at the highlighted commit (`enter` on a line opens its commit), `,` blames the parent of the
 line's commit (as tig does), `<` goes back, `q` returns to the detail, `L` lists the landmark
-commits, `/` searches the loaded commits and then the whole history, `n`/`N` repeat.
+commits, `/` searches the loaded commits and then the whole history, `n`/`N` repeat, `:` goes
+to any revision (a hash of any length, a tag, `HEAD~3`). In a text pane `left`/`right` scroll
+long lines and `w` wraps them. Below 120 columns the list sits above the pane.
+
+`O` maximizes the focused pane (`O` or `escape` restores it), on every screen.
 
 **Simulator** model-checks VM teardown for the chosen architecture and kernel era in both
 call orders (`r`), every fd-close order and kill point included. A failing claim shows its
@@ -80,7 +84,7 @@ class HelpScreen(Dialog):
                     continue
                 seen.add(binding.id or binding.key)
                 keys = binding.key.replace("question_mark", "?").replace("comma", ",") \
-                    .replace("less_than_sign", "<").replace("slash", "/")
+                    .replace("less_than_sign", "<").replace("slash", "/").replace("colon", ":")
                 rows.append(f"| `{keys}` | {binding.description} |")
         with VerticalScroll():
             yield Markdown(INTRO + "\n## Keys\n\n" + "\n".join(rows)

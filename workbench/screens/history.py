@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -31,6 +31,7 @@ from workbench.messages import (
 )
 from workbench.output import escape_controls
 from workbench.screens.history_navigation import HistoryNavigation
+from workbench.screens.layout import apply_size_classes
 from workbench.widgets.blame_pane import BlamePane
 from workbench.widgets.commit_list import CommitList
 from workbench.widgets.diff_view import DiffView
@@ -63,6 +64,8 @@ class HistoryScreen(HistoryNavigation):
         Binding("less_than_sign", "blame_back", "Back", show=False, id="history.back"),
         Binding("L", "landmarks", "Landmarks", id="history.landmarks"),
         Binding("slash", "search", "Search", id="history.search"),
+        Binding("colon", "jump", "Jump", show=False, id="history.jump",
+                tooltip="go to any revision: a hash of any length, a tag, a branch"),
         Binding("n", "search_next(1)", "Next", show=False, id="history.search-next"),
         Binding("N", "search_next(-1)", "Prev", show=False, id="history.search-prev"),
         Binding("z", "stop_loading", "Stop loading", show=False, id="history.stop"),
@@ -87,6 +90,10 @@ class HistoryScreen(HistoryNavigation):
             with ContentSwitcher(initial="detail", id="right"):
                 yield DiffView(id="detail")
         yield KeyFooter()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Narrow: the list above the pane instead of beside it."""
+        apply_size_classes(self, event.size)
 
     def on_mount(self) -> None:
         self.query_one(CommitList).focus()
@@ -204,19 +211,36 @@ class HistoryScreen(HistoryNavigation):
         await self.action_view("landmarks")
         self.query_one(LandmarkList).focus()
 
+    async def _open_prompt(self, name: str, placeholder: str, value: str) -> None:
+        """The one-line box at the bottom for ``/`` (search) and ``:`` (jump)."""
+        if not self.query(f"#{name}"):
+            await self.mount(Input(placeholder=placeholder, id=name, classes="prompt"),
+                             before=self.query_one(KeyFooter))
+        for other in self.query(".prompt.-open"):
+            other.remove_class("-open")
+        box = self.query_one(f"#{name}", Input)
+        box.add_class("-open")
+        box.value = value
+        box.focus()
+
     async def action_search(self) -> None:
-        if not self.query("#search"):
-            await self.mount(Input(placeholder="search subject, author or hash; enter finds, "
-                                   "esc closes", id="search"), before=self.query_one(KeyFooter))
-        search = self.query_one("#search", Input)
-        search.add_class("-open")
-        search.value = self.search_term
-        search.focus()
+        await self._open_prompt("search", "search subject, author or hash; enter finds, "
+                                "esc closes", self.search_term)
+
+    async def action_jump(self) -> None:
+        await self._open_prompt("jump", "revision (hash, tag, branch, HEAD~3); enter goes "
+                                "there, esc closes", "")
 
     def action_cancel_search(self) -> None:
-        for search in self.query("#search.-open"):
-            search.remove_class("-open")
+        for box in self.query(".prompt.-open"):
+            box.remove_class("-open")
             self.query_one(CommitList).focus()
+
+    @on(Input.Submitted, "#jump")
+    def _jump_submitted(self, message: Input.Submitted) -> None:
+        self.action_cancel_search()
+        if message.value.strip():
+            self.resolve_jump(message.value.strip())
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, message: Input.Submitted) -> None:

@@ -92,14 +92,25 @@ class HistoryNavigation(HistoryQueries):
         if not worker.is_cancelled:
             self.post_message(SearchHit(term, "", None))
 
-    def on_search_hit(self, message: SearchHit) -> None:
-        commits = self.query_one(CommitList)
+    @work(thread=True, exclusive=True, group="jump", exit_on_error=False,
+          description="resolving a revision")
+    def resolve_jump(self, name: str) -> None:
+        """``:`` — the commit a revision name (hash of any length, tag, branch, ``HEAD~3``)
+        names, as ``git rev-parse`` resolves it; the jump follows in ``on_search_hit``."""
+        try:
+            sha = self.repo.resolve(name)
+            commit = next(queries.log(self.repo, sha, limit=1), None)
+        except HistoryError as error:
+            self.post_message(HistoryFailed("jump", str(error)))
+            return
+        self.post_message(SearchHit(name, "revision", commit))
+
+    async def on_search_hit(self, message: SearchHit) -> None:
         if message.commit is None:
             self.notify(escape_controls(f"{message.term!r} names no commit of this history "
                                         f"(hash, message, author or {self.path})"),
                         markup=False, severity="warning")
-        elif commits.index_of(message.commit.sha) is not None:
-            commits.cursor = commits.index_of(message.commit.sha) or 0
-        else:
-            self.jump_when_loaded(commits, message.commit.sha,
-                                  escape_controls(f"{message.how} match for {message.term!r}"))
+            return
+        label = message.term if message.how == "revision" else \
+            f"{message.how} match for {message.term!r}"
+        await self.jump_to_commit(message.commit.sha, escape_controls(label))

@@ -20,6 +20,7 @@ from textual.widgets import Input, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored, TraceRequested
+from workbench.screens.layout import apply_size_classes
 from workbench.widgets.claim_table import ORDERS, ClaimTable
 from workbench.widgets.key_footer import KeyFooter
 from workbench.widgets.profile_picker import ProfilePicker, ProfileRequest
@@ -29,12 +30,6 @@ from workbench.widgets.toggle_list import ToggleList
 
 if TYPE_CHECKING:
     from sim.result import CheckResult, ClaimResult
-
-#: Below this width the toggles and the step inspector give their place to the verdicts
-#: and the trace (``t`` and ``i`` bring them back); below this height the header goes.
-NARROW = 120
-SHORT = 32
-
 
 class SimulatorScreen(Screen[None]):
     """The Simulator mode: is the swap safe (no-uaf), is it enough (se-ap-reset)?"""
@@ -61,7 +56,7 @@ class SimulatorScreen(Screen[None]):
             yield ClaimTable(id="verdicts")
         with Horizontal(id="lower"):
             yield StepTable(id="trace-box")
-            with VerticalScroll(id="inspector"):
+            with VerticalScroll(id="inspector", can_maximize=True):
                 yield StepInspector("", id="step-body")
         yield KeyFooter()
 
@@ -70,9 +65,9 @@ class SimulatorScreen(Screen[None]):
         self.action_run()
 
     def on_resize(self, event: events.Resize) -> None:
-        narrow, short = event.size.width < NARROW, event.size.height < SHORT
-        self.set_class(narrow, "-narrow")
-        self.set_class(short, "-short")
+        """Narrow: the toggles and the step inspector give their place to the verdicts and
+        the trace (``t`` and ``i`` call them in); narrow or short: a one-line picker."""
+        narrow, short = apply_size_classes(self, event.size)
         self.query_one(ProfilePicker).compact = narrow or short
 
     @property
@@ -198,9 +193,10 @@ class SimulatorScreen(Screen[None]):
     def on_check_failed(self, message: CheckFailed) -> None:
         self.query_one(ClaimTable).stop("cancelled" if "cancel" in message.reason
                                          else "no result")
-        self.query_one("#sim-status", Static).update(Text(message.reason))
-        self.notify(message.reason, markup=False,
-                    severity="warning" if "cancel" in message.reason else "error")
+        cancelled = "cancel" in message.reason
+        self.query_one("#sim-status", Static).update(
+            Text(message.reason, style="yellow" if cancelled else "bold red"))
+        self.notify(message.reason, markup=False, severity="warning" if cancelled else "error")
 
     def on_check_finished(self, message: CheckFinished) -> None:
         from sim.eras import format_version

@@ -22,6 +22,9 @@ from workbench.widgets.table_fill import fill
 class BlamePane(Vertical):
     """A title (range, revision, keys) over a table of commit, date, line and text."""
 
+    ALLOW_MAXIMIZE = True
+    """``O`` on the table maximizes it with its title."""
+
     blame: var[Blame | None] = var(None, always_update=True)
     """The blame shown; set through ``show`` so the title knows which commit it precedes."""
 

@@ -51,6 +51,9 @@ def why_cell(claims: dict[str, ClaimResult]) -> str:
 class ClaimTable(Vertical):
     """Title over a claim | current | reversed | why table."""
 
+    ALLOW_MAXIMIZE = True
+    """``O`` on the table maximizes it with its title."""
+
     results: var[dict[str, CheckResult]] = var(dict, always_update=True, init=False)
     """The finished checks of this run, by call order (a new dict on each arrival)."""
     stale: var[bool] = var(False, init=False)

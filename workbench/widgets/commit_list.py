@@ -21,6 +21,9 @@ from textual.strip import Strip
 from history.results import Commit
 from workbench.output import escape_controls
 
+#: Columns the subject keeps before the author and hash columns shrink.
+MIN_SUBJECT = 40
+
 
 class CommitList(ScrollView, can_focus=True):
     """Commits newest first; the cursor row is highlighted, landmarks carry a badge."""
@@ -46,6 +49,7 @@ class CommitList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     CommitList {
         background: $surface;
+        overflow-x: hidden;
         & > .commit-list--cursor { background: $accent 40%; }
         &:focus > .commit-list--cursor { background: $accent; color: $text; }
         & > .commit-list--sha { color: $warning; }
@@ -106,7 +110,7 @@ class CommitList(ScrollView, can_focus=True):
     def clear(self) -> None:
         self.rows.clear()
         self._index_of.clear()
-        self.virtual_size = Size(self.size.width, 0)
+        self.virtual_size = Size(0, 0)
         self.cursor = 0
         self.refresh()
 
@@ -117,7 +121,7 @@ class CommitList(ScrollView, can_focus=True):
         self.rows.extend(commits)
         for offset, commit in enumerate(commits):
             self._index_of.setdefault(commit.sha, start + offset)
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.virtual_size = Size(0, len(self.rows))  # rows fit the width: no x scroll
         self.refresh()
         if first and self.rows:
             self.cursor = 0
@@ -177,6 +181,18 @@ class CommitList(ScrollView, can_focus=True):
             self.cursor = self.scroll_offset.y + y
 
     # -- rendering ---------------------------------------------------------------------------
+    @staticmethod
+    def column_widths(width: int) -> tuple[int, int]:
+        """Hash and author widths for a row ``width`` wide: the subject keeps at least
+        ``MIN_SUBJECT`` columns by giving up the author, then hash digits (tig's rule of
+        the subject first), down to 8 digits — still unique in a kernel clone."""
+        sha, author = 12, 14
+        if width - (sha + 1 + 11 + author + 1) < MIN_SUBJECT:
+            author = 0
+        if width - (sha + 1 + 11) < MIN_SUBJECT:
+            sha = 8
+        return sha, author
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
@@ -196,11 +212,14 @@ class CommitList(ScrollView, can_focus=True):
             return Segment(text, style)
 
         # author and subject come from the repository: control characters shown escaped
+        sha_width, author_width = self.column_widths(width)
         segments = [
-            part(commit.short + " ", "commit-list--sha"),
+            part(commit.short[:sha_width] + " ", "commit-list--sha"),
             part(commit.day + " ", "commit-list--date"),
-            part(f"{escape_controls(commit.author)[:14]:<14} ", "commit-list--author"),
         ]
+        if author_width:
+            author = escape_controls(commit.author)[:author_width]
+            segments.append(part(f"{author:<{author_width}} ", "commit-list--author"))
         badge = self.badges.get(commit.sha)
         if badge:
             segments.append(part(f"[{badge}] ", "commit-list--landmark"))

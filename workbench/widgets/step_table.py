@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 class StepTable(Vertical):
     """Title (claim, order, verdict, assumptions) over a # | event | function | fact table."""
 
+    ALLOW_MAXIMIZE = True
+    """``O`` on the table maximizes it with its title."""
+
     shown: var[tuple[str, ClaimResult] | None] = var(None, always_update=True)
     """The order and claim whose counterexample is listed."""
     stale: var[bool] = var(False, init=False)
@@ -61,7 +64,7 @@ class StepTable(Vertical):
     def watch_shown(self, shown: tuple[str, ClaimResult] | None) -> None:
         self._update_title()
         if shown is None:
-            self.query_one(DataTable).clear()
+            self.query_one(DataTable).clear(columns=True)
             return
         _, claim = shown
         last = len(claim.trace)

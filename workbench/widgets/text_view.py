@@ -2,7 +2,8 @@
 
 A patch can run to tens of thousands of lines. A ``Static`` lays out and renders all of them
 on every update; here the text is split into lines once, and only the lines inside the
-scroll window are rendered, with the same look (no wrapping, an ellipsis where a line is cut).
+scroll window are rendered. Long lines scroll horizontally (``left``/``right``), or, after
+``w``, wrap at the pane's width (wrapped once per width, not per frame).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
 from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import var
@@ -31,25 +32,58 @@ class TextLines(Static):
     """
 
     DEFAULT_CSS = """
-    TextLines { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
+    TextLines { height: auto; width: auto; min-width: 100%; text-wrap: nowrap; }
+    TextLines.-wrap { width: 100%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.lines: list[Content] = [Content()]
+        self._lines: list[Content] = [Content()]
+        self._widest = 0
+        self._wrapped: tuple[int, list[Content]] | None = None
+        """The lines wrapped at a width, kept until the width or the text changes."""
+
+    @property
+    def lines(self) -> list[Content]:
+        """The text's lines as written (unwrapped)."""
+        return self._lines
+
+    @lines.setter
+    def lines(self, lines: list[Content]) -> None:
+        self._lines = lines
+        self._widest = max((line.cell_length for line in lines), default=0)
+        self._wrapped = None
+
+    @property
+    def wrap(self) -> bool:
+        return self.has_class("-wrap")
+
+    def shown(self, width: int) -> list[Content]:
+        """The lines as drawn ``width`` wide: as written, or wrapped."""
+        if not self.wrap or width <= 0:
+            return self._lines
+        if self._wrapped is None or self._wrapped[0] != width:
+            wrapped = [part for line in self._lines
+                       for part in (line.wrap(width) if line.cell_length > width else [line])]
+            self._wrapped = (width, wrapped)
+        return self._wrapped[1]
 
     def render(self) -> Content:
         """All the text as one ``Content`` (for readers; the screen is drawn line by line)."""
-        return Content("\n").join(self.lines)
+        return Content("\n").join(self._lines)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width if self.wrap else self._widest
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines)
+        return len(self.shown(width))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if y >= len(self.lines):
+        lines = self.shown(width)
+        if y >= len(lines):
             return Strip.blank(width, self.visual_style.rich_style)
-        line = self.lines[y]
+        line = lines[y]
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             start, end = span
@@ -64,11 +98,18 @@ class TextLines(Static):
         return selection.extract("\n".join(line.plain for line in self.lines)), "\n"
 
 
-class TextView(VerticalScroll):
-    """Read-only text that scrolls vertically; long lines end in an ellipsis. ``j``/``k``
-    and ``space``/``b`` scroll it as in tig and less."""
+class TextView(ScrollableContainer):
+    """Read-only text that scrolls both ways; ``j``/``k`` and ``space``/``b`` scroll it as
+    in tig and less, ``w`` wraps long lines instead."""
+
+    DEFAULT_CSS = """
+    TextView { overflow: auto auto; }
+    """
+    ALLOW_MAXIMIZE = True
+    """``O`` gives a long patch or trace the whole screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "toggle_wrap", "Wrap", show=False, id="text.wrap"),
         Binding("j", "scroll_down", "Down", show=False, id="text.down"),
         Binding("k", "scroll_up", "Up", show=False, id="text.up"),
         Binding("space", "page_down", "Page down", show=False, id="text.pagedown"),
@@ -86,6 +127,11 @@ class TextView(VerticalScroll):
         content = Content.from_rich_text(text, console=self.app.console)
         # allow_blank: a trailing newline is a blank last line, as a Static shows it
         lines.lines = content.split("\n", allow_blank=True)
+        lines.refresh(layout=True)
+
+    def action_toggle_wrap(self) -> None:
+        lines = self.query_one(TextLines)
+        lines.toggle_class("-wrap")
         lines.refresh(layout=True)
 
     @property
