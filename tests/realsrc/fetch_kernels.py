@@ -3,7 +3,8 @@
 ``make kernels`` (and so ``make test``) runs this before pytest. It downloads
 ``linux-source-6.1`` and ``linux-source-6.12`` with ``apt-get download`` (the exact versions
 the fact ids cite), extracts *only* the files the workbench reads (the member patterns
-below, derived from history/'s own file lists) into
+below, derived from history/'s own file lists, plus the files where the functions of the
+simulator's call chains are defined) into
 ``${KVM_WORKBENCH_KERNEL_CACHE:-~/.cache/kvm-workbench/kernel-src}`` and builds a two-commit
 git repository from them (6.1, then 6.12; fixed identity and dates; tags ``deb-6.1`` and
 ``deb-6.12``). Every product is built in a temporary directory beside its target and renamed
@@ -35,6 +36,12 @@ PACKAGES: dict[str, tuple[str, str, str]] = {
 }
 #: Directory patterns the census scans (every .c file under them) plus their Kconfig.
 TREE_PATTERNS = ("Makefile", "virt/kvm/*", "arch/*/kvm/*")
+#: Files defining the functions a counterexample step's call chain names outside the files
+#: above (tests/realsrc/test_links.py): the exit path, the mm teardown, the vfio container,
+#: the AP inline instructions; each architecture's ``asm/kvm_host.h`` is added by members().
+LINK_FILES = ("kernel/exit.c", "kernel/fork.c", "mm/mmap.c", "mm/mmu_notifier.c",
+              "include/linux/mmu_notifier.h", "drivers/vfio/container.c",
+              "arch/s390/include/asm/ap.h")
 IDENTITY = {"GIT_AUTHOR_NAME": "kvm-workbench", "GIT_AUTHOR_EMAIL": "kvm-workbench@example.invalid",
             "GIT_COMMITTER_NAME": "kvm-workbench",
             "GIT_COMMITTER_EMAIL": "kvm-workbench@example.invalid"}
@@ -54,11 +61,17 @@ def git_dir(cache: Path | None = None) -> Path:
 
 
 def members() -> list[str]:
-    """Tar member patterns: the census directories and every file history/ names."""
+    """Tar member patterns: the census directories, every file history/ names, and the
+    files the links of the simulator's call chains land in (one ``asm/kvm_host.h`` per
+    architecture the simulator models)."""
     sys.path.insert(0, str(ROOT))
     from history.tree.detect import files_needed  # the workbench's own list, not a copy
+    from sim.arches import ARCHES
 
-    extra = [p for p in files_needed() if not any(fnmatch.fnmatch(p, t) for t in TREE_PATTERNS)]
+    hosts = [f"arch/{d}/include/asm/kvm_host.h"
+             for d in sorted({arch.kernel_dir for arch in ARCHES.values()})]
+    extra = [p for p in dict.fromkeys([*files_needed(), *LINK_FILES, *hosts])
+             if not any(fnmatch.fnmatch(p, t) for t in TREE_PATTERNS)]
     return [*TREE_PATTERNS, *extra]
 
 

@@ -8,16 +8,11 @@ defines, found by text search and confirmed by tree-sitter, within that architec
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from history.tree.index import find_definition, link_target
+from history.tree.index import find_definition
 from history.tree.source import KernelSource
-from sim.arches import ARCHES
-from sim.checker import check
-from sim.defaults import DEFAULT_ERA
-from sim.profile import build_profile
+from tests.matrix import matrix_chains, walk_links
 
 #: Lines (1-based) where the definitions start, as each Debian tree has them.
 DEFINITIONS = {
@@ -27,31 +22,20 @@ DEFINITIONS = {
     ("6.12", "kvm_arch_destroy_vm", "s390"): ("arch/s390/kvm/kvm-s390.c", 3459),
 }
 
-#: Chains of the default matrix whose link cannot land in the extracted Debian trees, and why.
-NOT_LANDING = {
-    ("s390", ("ap_bapq",)): "an inline in arch/s390/include/asm/ap.h, which is not extracted",
-    ("s390", ("do_exit",)): "kernel/exit.c is not extracted",
-    ("s390", ("do_exit", "exit_notify")): "kernel/exit.c is not extracted",
+#: Where the chains land whose files tests/realsrc/fetch_kernels.py extracts for the links
+#: alone (LINK_FILES and each architecture's asm/kvm_host.h): the exit path, the mm
+#: teardown, the vfio container, the AP and kvm_host.h inlines.
+LINK_FILE_LANDINGS = {
+    ("s390", ("ap_bapq",)): "arch/s390/include/asm/ap.h",
+    ("s390", ("do_exit",)): "kernel/exit.c",
+    ("s390", ("do_exit", "exit_notify")): "kernel/exit.c",
     ("s390", ("exit_mm", "mmput", "exit_mmap", "mmu_notifier_release")):
-        "kernel/exit.c, kernel/fork.c, mm/mmap.c and mm/mmu_notifier.c are not extracted",
-    ("s390", ("mmu_notifier_unregister",)): "mm/mmu_notifier.c is not extracted",
-    ("s390", ("vfio_fops_release",)): "drivers/vfio/container.c is not extracted",
-    ("s390", ("kvm_arch_sync_events",)):
-        "an empty inline in arch/s390/include/asm/kvm_host.h, which is not extracted",
-    ("powerpc-e500", ("kvm_arch_sync_events",)):
-        "an empty inline in arch/powerpc/include/asm/kvm_host.h, which is not extracted",
+        "include/linux/mmu_notifier.h",
+    ("s390", ("mmu_notifier_unregister",)): "mm/mmu_notifier.c",
+    ("s390", ("vfio_fops_release",)): "drivers/vfio/container.c",
+    ("s390", ("kvm_arch_sync_events",)): "arch/s390/include/asm/kvm_host.h",
+    ("powerpc-e500", ("kvm_arch_sync_events",)): "arch/powerpc/include/asm/kvm_host.h",
 }
-
-
-@cache
-def matrix_chains() -> frozenset[tuple[str, tuple[str, ...]]]:
-    """(arch, call chain) of every step of every counterexample of the default matrix."""
-    chains = set()
-    for arch in ARCHES:
-        for order in ("current", "reversed"):
-            for claim in check(build_profile(arch, DEFAULT_ERA, order=order)).claims:
-                chains.update((arch, step.event.calls) for step in claim.trace)
-    return frozenset(chains)
 
 
 @pytest.mark.parametrize(("name", "arch"), [("kvm_destroy_vm", None),
@@ -78,16 +62,9 @@ def test_every_step_of_the_default_matrix_links(tree: tuple[str, KernelSource]) 
     release, src = tree
     if release != "6.12":
         pytest.skip("the default matrix is the 6.12 era")
-    landed, missed = [], {}
-    for arch, calls in sorted(matrix_chains()):
-        where, why = link_target(src, calls, ARCHES[arch].kernel_dir)
-        if where is None:
-            missed[arch, calls] = why
-            continue
-        own = f"arch/{ARCHES[arch].kernel_dir}/"
-        assert where.name in calls
-        assert not where.path.startswith("arch/") or where.path.startswith(own)
-        landed.append((arch, calls))
-    assert set(missed) == set(NOT_LANDING), set(missed) ^ set(NOT_LANDING)
-    assert all("not defined in" in why for why in missed.values())
-    assert len(landed) == len(matrix_chains()) - len(NOT_LANDING) == 28
+    links = walk_links(src)
+    assert links.missed == {}
+    assert links.astray == {}
+    landed = {chain: links.landed[chain].path for chain in LINK_FILE_LANDINGS}
+    assert landed == LINK_FILE_LANDINGS
+    assert len(links.landed) == len(matrix_chains()) == 36

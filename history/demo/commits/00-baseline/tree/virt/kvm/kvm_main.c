@@ -55,3 +55,22 @@ static int kvm_vm_release(struct inode *inode, struct file *filp)
 	kvm_put_kvm(kvm);
 	return 0;
 }
+
+static int kvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+
+	/* A vCPU fd pins its VM: closing it drops that reference. */
+	kvm_put_kvm(vcpu->kvm);
+	return 0;
+}
+
+/* Each device on the bus runs its destructor before the bus itself is freed. */
+static void kvm_io_bus_destroy(struct kvm_io_bus *bus)
+{
+	int i;
+
+	for (i = 0; i < bus->dev_count; i++)
+		kvm_iodevice_destructor(bus->range[i].dev);
+	kfree(bus);
+}
