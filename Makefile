@@ -47,6 +47,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/sim.py
 	$(BIN)/python bench/facts.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV)

@@ -1,0 +1,162 @@
+"""Provides ``check_many``: many model checks on every core, remembered between runs.
+
+The Report judges every architecture × era × userspace × order: a few hundred checks, most
+tiny, a dozen of s390's near 15,000 states. They run in a process pool (the checker is pure
+Python: threads would share one core) and each result is kept as the JSON the CLI prints,
+under a key made of the model's own source and the check's inputs — so a change of rule,
+toggle, feature or tree (which changes the features) is a different key, never a stale hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from sim.defaults import DEFAULT_QUEUES, DEFAULT_USERSPACE, DEFAULT_VCPUS
+
+#: Bump when the JSON kept per check changes shape.
+CACHE_FORMAT = 1
+
+Progress = Callable[[int, int], None]
+"""Called with (checks done, checks in all) as results arrive."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """The inputs of one check, as ``sim.build_profile`` takes them."""
+
+    arch: str
+    era: str
+    order: str
+    userspace: str = DEFAULT_USERSPACE
+    toggles: tuple[tuple[str, str], ...] = ()
+    features: tuple[tuple[str, bool], ...] = ()
+    vcpus: int = DEFAULT_VCPUS
+    queues: int = DEFAULT_QUEUES
+
+    def run(self) -> dict[str, Any]:
+        """Check it here and now: the CLI's JSON of the run (``CheckResult.to_json``)
+        without the time it took, so that a result is the same bytes on every machine."""
+        from sim.checker import check
+        from sim.profile import build_profile
+
+        profile = build_profile(self.arch, self.era, order=self.order, vcpus=self.vcpus,
+                                queues=self.queues, toggles=dict(self.toggles),
+                                features=dict(self.features), userspace=self.userspace)
+        run = check(profile).to_json()
+        run["stats"].pop("seconds", None)
+        return run
+
+
+@cache
+def model_fingerprint() -> str:
+    """A digest of every source file of sim/: any change of a rule is a new model."""
+    import sim
+
+    root = Path(sim.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cache_dir() -> Path:
+    """Where results are kept: ``$XDG_CACHE_HOME/kvm-workbench/checks/<model>``."""
+    from history.demo import cache_root
+
+    return cache_root() / "checks" / f"v{CACHE_FORMAT}-{model_fingerprint()}"
+
+
+def _key(request: CheckRequest) -> str:
+    text = json.dumps(asdict(request), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _load(directory: Path, request: CheckRequest) -> dict[str, Any] | None:
+    try:
+        data = json.loads((directory / f"{_key(request)}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # absent or damaged: checked again
+    return data if isinstance(data, dict) else None
+
+
+def _store(directory: Path, request: CheckRequest, run: dict[str, Any]) -> None:
+    """Best effort and atomic: a full disk costs the next launch time, not a wrong result."""
+    from workbench.output import write_atomic
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"{_key(request)}.json",
+                     json.dumps(run, sort_keys=True, separators=(",", ":")))
+    except OSError:
+        pass
+
+
+def _run_request(request: CheckRequest) -> dict[str, Any]:
+    """The pool's task (a module-level function: the spawned worker imports it)."""
+    return request.run()
+
+
+def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
+               use_cache: bool = True, progress: Progress | None = None,
+               cancelled: Callable[[], bool] | None = None) -> list[dict[str, Any]]:
+    """Every request's run JSON, in request order: from the cache, else checked on up to
+    ``workers`` processes (default: every core). A ``SimError`` of any request is raised;
+    ``cancelled`` stops the pool and raises ``CheckCancelled`` (with the number of checks
+    done, for its ``states``)."""
+    from sim.errors import CheckCancelled
+
+    directory = cache_dir() if use_cache else None
+    results: dict[int, dict[str, Any]] = {}
+    for index, request in enumerate(requests):
+        found = _load(directory, request) if directory is not None else None
+        if found is not None:
+            results[index] = found
+    missing = [index for index in range(len(requests)) if index not in results]
+    total = len(requests)
+
+    def arrived(index: int, run: dict[str, Any]) -> None:
+        results[index] = run
+        if directory is not None:
+            _store(directory, requests[index], run)
+        if progress is not None:
+            progress(len(results), total)
+
+    if progress is not None:
+        progress(len(results), total)
+    count = min(workers or os.cpu_count() or 1, len(missing))
+    if count <= 1:
+        for index in missing:
+            if cancelled is not None and cancelled():
+                raise CheckCancelled(len(results))
+            arrived(index, requests[index].run())
+    else:
+        # spawn, not fork: the TUI calls this from a thread, and forking a threaded process
+        # can copy a held lock into the child
+        with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as pool:
+            pending: dict[Future[dict[str, Any]], int] = {
+                pool.submit(_run_request, requests[index]): index
+                for index in _largest_first(requests, missing)}
+            while pending:
+                done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                if cancelled is not None and cancelled():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise CheckCancelled(len(results))
+                for future in done:
+                    arrived(pending.pop(future), future.result())
+    return [results[index] for index in range(total)]
+
+
+def _largest_first(requests: Sequence[CheckRequest], indexes: Iterable[int]) -> list[int]:
+    """s390 checks are a hundred times the others: start them first so the cores end
+    together."""
+    return sorted(indexes, key=lambda index: requests[index].arch != "s390")
