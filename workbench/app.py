@@ -40,6 +40,8 @@ class WorkbenchApp(App[None]):
                 tooltip="commits, function trace, blame, landmarks"),
         Binding("s", "switch_mode('simulator')", "Simulator", id="app.mode-simulator",
                 tooltip="model-check both call orders for an era and architecture"),
+        Binding("R", "switch_mode('report')", "Report", id="app.mode-report",
+                tooltip="every verdict and the answers to the RFC thread"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("Q,ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="app.screenshot"),
@@ -58,6 +60,7 @@ class WorkbenchApp(App[None]):
         # Modes are added per instance because each screen needs the repository.
         self.add_mode("history", lambda: HistoryScreen(repo, rev))
         self.add_mode("simulator", _simulator_screen)
+        self.add_mode("report", lambda: _report_screen(repo, rev))
         self.sub_title = "demo history" if repo.demo else escape_controls(str(repo.path))
 
     def use_config(self, config: Config) -> None:
@@ -143,6 +146,13 @@ def _simulator_screen() -> Screen[None]:
     from workbench.screens.simulator import SimulatorScreen
 
     return SimulatorScreen()
+
+
+def _report_screen(repo: KernelRepo, rev: str | None) -> Screen[None]:
+    """The Report, imported when first opened."""
+    from workbench.screens.report import ReportScreen
+
+    return ReportScreen(repo, rev)
 
 
 def make_app(repo: KernelRepo | None = None, rev: str | None = None) -> WorkbenchApp:

@@ -46,6 +46,8 @@ SCENES: tuple[Scene, ...] = (
           "the assumptions in the verdicts' place, the highlighted one explained"),
     Scene("simulator-160x48", ("s",), LARGE, "toggles, verdicts, trace and inspector"),
     Scene("simulator-error-80x24", BAD_ERA, SMALL, "a wrong era: one line, no result"),
+    Scene("report-80x24", ("R",), SMALL, "the answers to the thread, wrapped"),
+    Scene("report-160x48", ("R",), LARGE, "the answers and the start of the matrix"),
     Scene("help-80x24", ("question_mark",), SMALL, "keys and notation"),
     Scene("help-160x48", ("question_mark",), LARGE, "keys and notation"),
     # a query only the History provider answers: two providers' hits would tie at score 0

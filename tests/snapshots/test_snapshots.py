@@ -39,6 +39,15 @@ class TestSimulator:
         assert render(scene, snap_compare)
 
 
+class TestReport:
+    """The Report mode: the demo's matrix checked, the answers shown."""
+
+    @pytest.mark.parametrize("scene", scenes("report"), ids=lambda s: s.name)
+    def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """Status, progress and the Markdown report as it reads in a terminal."""
+        assert render(scene, snap_compare)
+
+
 class TestDialogs:
     """Help and the command palette over the History screen."""
 
@@ -50,9 +59,9 @@ class TestDialogs:
 
 
 def test_every_screen_has_a_small_and_a_large_scene() -> None:
-    """History, Simulator and help are pictured at 80×24 and 160×48."""
+    """Every mode and help are pictured at 80×24 and 160×48."""
     from workbench.scenes import LARGE, SMALL
 
-    for prefix in ("history", "simulator", "help"):
+    for prefix in ("history", "simulator", "report", "help"):
         sizes = {scene.size for scene in SCENES if scene.name.startswith(prefix)}
         assert {SMALL, LARGE} <= sizes, prefix

@@ -119,8 +119,14 @@ class TextView(ScrollableContainer):
     text: var[Text] = var(Text, always_update=True)
     """What the view shows; every assignment re-splits it into lines."""
 
+    def __init__(self, *, id: str | None = None, wrap: bool = False) -> None:
+        super().__init__(id=id)
+        self._wrap = wrap
+
     def compose(self) -> ComposeResult:
-        yield TextLines(id=f"{self.id}-body" if self.id else None)
+        lines = TextLines(id=f"{self.id}-body" if self.id else None)
+        lines.set_class(self._wrap, "-wrap")
+        yield lines
 
     def watch_text(self, text: Text) -> None:
         lines = self.query_one(TextLines)
