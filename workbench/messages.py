@@ -24,6 +24,8 @@ class CommitsLoaded(Message):
 
     commits: list[Commit]
     done: bool
+    detail: CommitDetail | None = None
+    """The first row's detail, read with the first batch so that one frame shows both."""
 
 
 @dataclass

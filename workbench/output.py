@@ -14,7 +14,6 @@ kernel log does not sit in memory either).
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -45,6 +44,8 @@ def _escape_one(match: re.Match[str]) -> str:
 
 def json_text(data: Any, *, indent: int | None = 2) -> str:
     """``data`` as JSON with every control character escaped (C1 and DEL too)."""
+    import json  # only the CLI's --json output needs it: not imported at TUI launch
+
     text = json.dumps(data, indent=indent, ensure_ascii=False)
     return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -50,6 +50,33 @@ async def test_detail_follows_cursor(kernel_like: Path) -> None:
         assert "+       kvm_destroy_devices(kvm);" in _body(app, "#detail-body")
 
 
+async def test_first_rows_bring_their_detail_in_one_message(kernel_like: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first batch carries the first commit's detail: one frame shows both, and the
+    cursor starting on that row asks git for nothing more."""
+    shown: list[str] = []
+    original = queries.show
+
+    def counted(repo: KernelRepo, rev: str, **kwargs: int) -> object:
+        shown.append(rev)
+        return original(repo, rev, **kwargs)
+
+    monkeypatch.setattr(queries, "show", counted)
+    messages: list[object] = []
+    app = make_app(KernelRepo.open(kernel_like))
+    async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
+        await settle(pilot)
+        first = next(m for m in messages if isinstance(m, CommitsLoaded))
+        commits = app.screen.query_one(CommitList)
+        assert first.detail is not None and first.detail.commit == commits.rows[0]
+        assert app.screen.query_one(DiffView).detail == first.detail
+        assert "x86: arch destroy" in _body(app, "#detail-body")
+        assert shown == [commits.rows[0].sha]
+        await pilot.press("j")
+        await settle(pilot)
+        assert shown == [commits.rows[0].sha, commits.rows[1].sha]
+
+
 async def test_trace_shows_exact_function_history(kernel_like: Path) -> None:
     app = make_app(KernelRepo.open(kernel_like))
     async with app.run_test(size=(120, 36)) as pilot:

@@ -292,33 +292,57 @@ class FooterHost(App[None]):
         pass
 
 
-async def test_key_footer_rebuilds_only_when_its_keys_change() -> None:
-    from textual.widgets._footer import FooterKey
-
+async def test_key_footer_repaints_only_when_its_keys_change() -> None:
     from workbench.widgets.key_footer import KeyFooter
 
     app = FooterHost()
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(60, 12)) as pilot:
         await pilot.pause()
         footer = app.query_one(KeyFooter)
-        composes = 0
-        original = footer.recompose
+        renders = 0
+        original = footer.render
 
-        async def counted() -> None:
-            nonlocal composes
-            composes += 1
-            await original()
+        def counted() -> Text:
+            nonlocal renders
+            renders += 1
+            return original()
 
-        footer.recompose = counted  # type: ignore[method-assign]  # counting the rebuilds
-        key = next(k for k in footer.query(FooterKey) if k.action == "flip")
-        assert not key.has_class("-disabled")
-        for target in ("#b", "#a", "#b"):  # focus moves: same keys, no rebuild
+        footer.render = counted  # type: ignore[method-assign]  # counting the repaints
+        flip = next(k for k in footer.keys if k.action == "flip")
+        assert (flip.display, flip.description, flip.enabled) == ("x", "Flip", True)
+        assert [k.description for k in footer.keys] == ["Flip", "palette"]
+        line = str(original())
+        assert line.startswith(" x Flip ") and line.endswith("▏^p palette ")
+        assert len(line) == footer.size.width
+        for target in ("#b", "#a", "#b"):  # focus moves: same keys, no repaint
             app.query_one(target).focus()
             await pilot.pause()
-        assert composes == 0
+        assert renders == 0
         app.enabled = False
         app.refresh_bindings()
         await pilot.pause()
-        assert composes == 1
-        key = next(k for k in footer.query(FooterKey) if k.action == "flip")
-        assert key.has_class("-disabled")
+        assert renders == 1
+        flip = next(k for k in footer.keys if k.action == "flip")
+        assert not flip.enabled
+        assert original().spans[0].style.dim  # type: ignore[union-attr]  # a Style here
+
+
+async def test_key_footer_click_presses_the_key() -> None:
+    from workbench.widgets.key_footer import KeyFooter
+
+    app = FooterHost()
+    pressed: list[str] = []
+    app.action_flip = lambda: pressed.append("flip")  # type: ignore[method-assign]
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        await pilot.click(KeyFooter, offset=(2, 0))  # " x Flip "
+        await pilot.pause()
+        assert pressed == ["flip"]
+        footer = app.query_one(KeyFooter)
+        await pilot.hover(KeyFooter, offset=(4, 0))
+        await pilot.pause()
+        assert footer.tooltip is None  # Flip has no tooltip
+        palette = footer.keys[-1]
+        await pilot.hover(KeyFooter, offset=(footer.size.width - 4, 0))
+        await pilot.pause()
+        assert palette.tooltip and footer.tooltip == palette.tooltip

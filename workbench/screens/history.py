@@ -124,6 +124,9 @@ class HistoryScreen(HistoryNavigation):
 
     def on_commits_loaded(self, message: CommitsLoaded) -> None:
         commits = self.query_one(CommitList)
+        if message.detail is not None and self._pending_jump is None:  # read with the rows
+            self.query_one(DiffView).detail = message.detail
+            self.detail_shown(message.detail.commit.sha)
         commits.append(message.commits)
         self.query_one(LogStatus).loaded = len(commits.rows)
         self.follow_jump(commits, message.done)

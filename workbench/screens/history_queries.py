@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from history.errors import HistoryError
 from history.git import queries
 from history.git.repo import KernelRepo
-from history.results import BlameLine
+from history.results import BlameLine, Commit, CommitDetail
 from workbench.messages import (
     BlameLoaded,
     CommitsLoaded,
@@ -71,16 +71,23 @@ class HistoryQueries(Screen[None]):
     def load_commits(self, batch_size: int, first_batch: int) -> None:
         worker = get_current_worker()
         loaded = 0
-        batch = []
+        batch: list[Commit] = []
+
+        def post(done: bool) -> None:
+            """Post the batch; the first rows carry their first commit's detail."""
+            first = loaded == len(batch) and batch and not worker.is_cancelled
+            self.post_message(CommitsLoaded(batch, done, self._first_detail(batch[0])
+                                            if first else None))
+
         try:
             for commit in queries.log(self.repo, self.rev, cancelled=lambda: worker.is_cancelled):
                 batch.append(commit)
                 loaded += 1
                 if len(batch) >= (batch_size if loaded > first_batch else first_batch):
-                    self.post_message(CommitsLoaded(batch, False))
+                    post(False)
                     batch = []
                 if loaded >= self._wanted and batch:
-                    self.post_message(CommitsLoaded(batch, False))  # no row held back
+                    post(False)  # no row held back
                     batch = []
                 while loaded >= self._wanted and not worker.is_cancelled:
                     self._more.wait(0.2)
@@ -89,8 +96,23 @@ class HistoryQueries(Screen[None]):
                     break
         except HistoryError as error:
             self.post_message(HistoryFailed("log", str(error)))
-        self.post_message(CommitsLoaded(batch, True))
+        post(True)
 
+    def _first_detail(self, commit: Commit) -> CommitDetail | None:
+        """The detail of the first row, where the cursor starts, read before the first batch
+        is posted: rows and detail then reach the screen in one message and are drawn in one
+        frame, instead of the cursor asking for the detail once the rows are shown (a second
+        git round trip and two more frames before the screen is still). The cursor landing
+        on that row then reads nothing more (``detail_shown``). On an error the usual path
+        (``load_detail``, asked by the cursor) reads it again and reports it."""
+        try:
+            return queries.show(self.repo, commit.sha)
+        except HistoryError:
+            return None
+
+    def detail_shown(self, sha: str) -> None:
+        """``sha``'s detail is on screen already: the cursor resting there reads nothing."""
+        self._detail_sha = sha
     def load_detail_soon(self, sha: str, delay: float) -> None:
         """Read ``sha``'s detail now if the cursor was at rest, else once it rests for
         ``delay`` seconds: holding j/k must not start a git process per row passed."""

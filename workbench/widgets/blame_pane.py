@@ -6,17 +6,21 @@ returns to it, so the screen only asks git and hands over what git answered.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from history.results import Blame, BlameLine
 from workbench.output import escape_controls
 from workbench.widgets.table_fill import fill
+
+if TYPE_CHECKING:  # imported when the pane is first composed: not at the History launch
+    from textual.widgets import DataTable
 
 
 class BlamePane(Vertical):
@@ -61,6 +65,8 @@ class BlamePane(Vertical):
         self._near: int | None = None
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import DataTable
+
         yield Static("", id="blame-title")
         table: DataTable[object] = DataTable(id="blame-table", cursor_type="row",
                                              zebra_stripes=True)
@@ -68,6 +74,8 @@ class BlamePane(Vertical):
 
     @property
     def table(self) -> DataTable[object]:
+        from textual.widgets import DataTable
+
         return self.query_one("#blame-table", DataTable)
 
     def show(self, blame: Blame, parent_of: str | None = None, near: int | None = None) -> None:
@@ -101,8 +109,8 @@ class BlamePane(Vertical):
         row = max(0, min(self.table.cursor_row, len(self.blame.lines) - 1))
         return self.blame.lines[row]
 
-    @on(DataTable.RowSelected)
-    def _line_selected(self, message: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        """Enter on a line (a handler by name: ``@on`` would need DataTable at import)."""
         message.stop()
         line = self.line
         if line is not None:

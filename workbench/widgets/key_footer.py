@@ -1,52 +1,199 @@
-"""Provides ``KeyFooter``: Textual's Footer, rebuilt only when the keys it shows change.
+"""Provides ``KeyFooter``: the keys of the active bindings on one line, drawn as one Text.
 
-The stock Footer recomposes all its keys on every bindings signal of its screen: four times
-before the History screen's first paint (mode switch, focus, the first workers' messages)
-and again on every focus move, although what it shows is the same each time. Coalescing the
-signals and comparing what would be shown keeps the look and makes those rebuilds free.
+Textual's Footer is a container of one widget per key (a dozen here), each styled, laid out
+and rendered on its own, and recomposed on every bindings signal of its screen. At launch
+that was the largest part of our cost above an empty app after git itself. This widget
+draws the same line (Footer's look: the same theme variables, key and description padding,
+the command palette key docked right behind a ``vkey`` border, disabled keys dim) as a
+single Text, and repaints only when what it shows changes: a focus move that brings only
+hidden bindings (the commit list's) costs a comparison. A click on a key presses it (a bell
+if it is disabled), as on Footer; the mouse over a key highlights it and shows its tooltip.
+Unlike Footer it does not scroll sideways (keys beyond the width are cut) and draws the keys
+of a binding group (we have none) one by one, not under the group's description.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from typing import Any, ClassVar, NamedTuple
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
 
 
-class KeyFooter(Footer):
-    """A Footer that recomposes once per burst of binding changes, and only on a change."""
+class FooterEntry(NamedTuple):
+    """One key as shown: what a click presses, and the text of its two parts."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    key: str
+    """The key a click simulates (the binding's first key)."""
+    display: str
+    """The key as the app displays it (``^q``, ``/``), keymaps applied."""
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+
+class KeyFooter(Widget, can_focus=False):
+    """The active bindings' keys and descriptions, with the command palette key at the right."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-footer--key",
+        "key-footer--description",
+        "key-footer--hover",
+        "key-footer--palette-border",
+    }
+    # The rules of Footer and FooterKey (textual/widgets/_footer.py), non-compact, as
+    # component classes of the one widget.
+    DEFAULT_CSS = """
+    KeyFooter {
+        color: $footer-foreground;
+        background: $footer-background;
+        dock: bottom;
+        height: 1;
+        text-wrap: nowrap;
+        & > .key-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .key-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .key-footer--hover {
+            background: $block-hover-background;
+        }
+        & > .key-footer--palette-border {
+            color: $foreground 20%;
+            background: $footer-item-background;
+        }
+    }
+    """
+
+    def __init__(self, *, show_command_palette: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._pending = False
-        self._shown: tuple[object, ...] | None = None
+        self.show_command_palette = show_command_palette
+        self._shown: tuple[tuple[FooterEntry, ...], FooterEntry | None] | None = None
+        self._spans: list[tuple[int, int, FooterEntry]] = []
+        """Cell ranges of the keys drawn last, for the mouse."""
+        self._hover: FooterEntry | None = None
 
-    def compose(self) -> ComposeResult:
-        """The keys at once (the stock footer composes empty and waits for a signal)."""
-        self._bindings_ready = True
-        self._shown = self._keys()
-        yield from super().compose()
+    @property
+    def keys(self) -> tuple[FooterEntry, ...]:
+        """The keys drawn last, the command palette's at the end."""
+        if self._shown is None:
+            return ()
+        keys, palette = self._shown
+        return keys if palette is None else (*keys, palette)
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus or self._pending:
+        """Repaint if the keys shown changed (a check_action answer, a focus move)."""
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
-        if self.is_attached and screen is self.screen:
-            self._pending = True
-            self.call_after_refresh(self._rebuild)
+        if self._entries() != self._shown:
+            self.refresh()
 
-    def _keys(self) -> tuple[object, ...]:
-        """Everything compose() reads, as one comparable value."""
-        return (self.compact, self.show_command_palette, tuple(
-            (binding.key, binding.action, binding.description, binding.show, binding.group,
-             enabled, tooltip)
-            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()))
+    def _entries(self) -> tuple[tuple[FooterEntry, ...], FooterEntry | None]:
+        """The keys Footer would show, in its order (one per action), and the palette key."""
+        active = self.screen.active_bindings
+        by_action: defaultdict[str, list[tuple[Binding, bool, str]]] = defaultdict(list)
+        for _node, binding, enabled, tooltip in active.values():
+            if binding.show:
+                by_action[binding.action].append((binding, enabled, tooltip))
+        app = self.app
+        keys = tuple(
+            FooterEntry(binding.key, app.get_key_display(binding), binding.description,
+                        binding.action, enabled, tooltip)
+            for (binding, enabled, tooltip), *_others in by_action.values())
+        palette = None
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+            found = active.get(app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, _tooltip = found
+                palette = FooterEntry(binding.key, app.get_key_display(binding),
+                                      binding.description, binding.action, enabled,
+                                      binding.tooltip or binding.description)
+        return keys, palette
 
-    async def _rebuild(self) -> None:
-        self._pending = False
-        keys = self._keys()
-        if keys != self._shown:
-            self._shown = keys
-            await self.recompose()
+    def render(self) -> Text:
+        self._shown = keys, palette = self._entries()
+        width = self.size.width
+        base = self.rich_style
+        key_style = self.get_component_rich_style("key-footer--key")
+        description_style = self.get_component_rich_style("key-footer--description")
+        hover = Style(bgcolor=self.get_component_rich_style("key-footer--hover").bgcolor)
+        dim = Style(dim=True)
+        spans: list[tuple[int, int, FooterEntry]] = []
+        text = Text(no_wrap=True, overflow="crop", end="")
+
+        def under(entry: FooterEntry) -> Style:
+            """The style a FooterKey gives to all its cells: dim if disabled."""
+            return base + dim if not entry.enabled else base
+
+        def over(entry: FooterEntry) -> Style:
+            """Footer's hover: the whole key on the hover background."""
+            return hover if entry == self._hover else Style()
+
+        def add(entry: FooterEntry, key: str, description: str) -> None:
+            """One key as a FooterKey draws it: key part, then description part."""
+            start = text.cell_len
+            text.append(key, under(entry) + key_style + over(entry))
+            text.append(description, under(entry) + description_style + over(entry))
+            spans.append((start, text.cell_len, entry))
+
+        for entry in keys:  # padded, but a key without a description is drawn bare
+            if entry.description:
+                add(entry, f" {entry.display} ", f"{entry.description} ")
+            else:
+                add(entry, entry.display, "")
+        if palette is not None:  # docked right: "▏" border, key, " description", padding
+            description = f" {palette.description}" if palette.description else ""
+            left = max(0, width - cell_len(palette.display) - cell_len(description) - 2)
+            text.truncate(left)
+            spans = [span for span in spans if span[1] <= left]
+            text.pad_right(left - text.cell_len)
+            border = self.get_component_rich_style("key-footer--palette-border")
+            text.append("▏", base + border + over(palette))
+            add(palette, palette.display, description)
+            text.append(" ", under(palette) + over(palette))
+            spans[-1] = (left, text.cell_len, palette)
+        self._spans = spans
+        return text
+
+    def _entry_at(self, x: int) -> FooterEntry | None:
+        return next((entry for start, end, entry in self._spans if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        entry = self._entry_at(event.x)
+        if entry != self._hover:
+            self._hover = entry
+            self.tooltip = entry.tooltip if entry is not None and entry.tooltip else None
+            self.refresh()
+
+    def on_leave(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        entry = self._entry_at(event.x)
+        if entry is None:
+            return
+        if entry.enabled:
+            self.app.simulate_key(entry.key)
+        else:
+            self.app.bell()

@@ -8,10 +8,13 @@ Measuring here, with the same rule (widest cell or label), makes the first paint
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import RenderableType
 from rich.text import Text
-from textual.widgets import DataTable
+
+if TYPE_CHECKING:  # DataTable loads with the first table (the History launch shows none)
+    from rich.console import RenderableType
+    from textual.widgets import DataTable
 
 
 def _width(cell: RenderableType) -> int:
