@@ -346,3 +346,39 @@ async def test_key_footer_click_presses_the_key() -> None:
         await pilot.hover(KeyFooter, offset=(footer.size.width - 4, 0))
         await pilot.pause()
         assert palette.tooltip and footer.tooltip == palette.tooltip
+
+
+def test_footer_keys_give_way_in_order_on_a_narrow_terminal() -> None:
+    from workbench.widgets.key_footer import FooterEntry, entry_width, fit
+
+    def key(display: str, description: str, action: str = "", enabled: bool = True
+            ) -> FooterEntry:
+        return FooterEntry(display, display, description, action or display, enabled, "")
+
+    keys = (key("t", "Trace"), key("^q", "Quit", "quit"), key("h", "History", enabled=False),
+            key("?", "Help"))
+    wide = sum(entry_width(k) for k in keys)
+    assert fit(keys, wide) == (keys, False)
+    assert fit(keys, wide - 1) == ((keys[0], keys[1], keys[3]), False)  # the disabled first
+    without_quit = (keys[0], keys[3])
+    assert fit(keys, sum(entry_width(k) for k in without_quit)) == (without_quit, False)
+    assert fit(keys, sum(entry_width(k) for k in without_quit) - 1) == (without_quit, True)
+
+
+@pytest.mark.parametrize("mode", ["", "s", "R"])
+async def test_at_80_columns_no_mode_key_or_help_is_cut(mode: str) -> None:
+    from workbench.app import make_app
+    from workbench.scenes import settle
+    from workbench.widgets.key_footer import KeyFooter
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        if mode:
+            await pilot.press(mode)
+            await settle(pilot)
+        line = str(app.screen.query_one(KeyFooter).render())
+        assert "? Help" in line and "^p palette" in line, line
+        for other in ("h History", "s Simulator", "R Report"):
+            if other[0] != (mode or "h"):
+                assert other in line, line

@@ -93,11 +93,12 @@ class ReportScreen(Screen[None]):
     CSS_PATH = "report.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "run", "Re-check", id="report.run"),
+        Binding("r", "run", "Run", id="report.run", tooltip="check the matrix again"),
         Binding("z", "cancel", "Cancel", id="report.cancel"),
         Binding("y", "copy", "Copy", id="report.copy",
                 tooltip="the Markdown report to the clipboard"),
-        Binding("W", "write", "Write report.md", id="report.write"),
+        Binding("W", "write", "Write", id="report.write",
+                tooltip="report.md in the current directory"),
     ]
 
     def __init__(self, repo: KernelRepo, rev: str | None) -> None:

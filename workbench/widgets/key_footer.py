@@ -8,8 +8,9 @@ the command palette key docked right behind a ``vkey`` border, disabled keys dim
 single Text, and repaints only when what it shows changes: a focus move that brings only
 hidden bindings (the commit list's) costs a comparison. A click on a key presses it (a bell
 if it is disabled), as on Footer; the mouse over a key highlights it and shows its tooltip.
-Unlike Footer it does not scroll sideways (keys beyond the width are cut) and draws the keys
-of a binding group (we have none) one by one, not under the group's description.
+Unlike Footer it does not scroll sideways: on a narrow terminal the disabled keys (the mode
+on screen) and quit give way first, and what still does not fit is cut; it draws the keys of a
+binding group (we have none) one by one, not under the group's description.
 """
 
 from __future__ import annotations
@@ -37,6 +38,38 @@ class FooterEntry(NamedTuple):
     action: str
     enabled: bool
     tooltip: str
+
+
+def entry_width(entry: FooterEntry, compact: bool = False) -> int:
+    """Cells one key takes as drawn: `` k desc `` (compact ``k desc ``) or the bare key."""
+    if not entry.description:
+        return cell_len(entry.display)
+    return cell_len(entry.display) + cell_len(entry.description) + (2 if compact else 3)
+
+
+#: Actions given up first when the keys do not fit: shown but disabled (the mode already on
+#: screen), then quit (Q and ctrl+q are what every TUI uses; help lists them).
+_GIVE_UP_FIRST = ("quit",)
+
+
+def fit(keys: tuple[FooterEntry, ...], room: int) -> tuple[tuple[FooterEntry, ...], bool]:
+    """The keys that fit ``room`` cells, in their order, and whether they are drawn compact
+    (no space before the key): on an 80-column terminal the disabled keys and quit go, then
+    the spacing, before anything is cut at the edge."""
+    def total(entries: tuple[FooterEntry, ...], compact: bool = False) -> int:
+        return sum(entry_width(entry, compact) for entry in entries)
+
+    def disabled(entry: FooterEntry) -> bool:
+        return not entry.enabled
+
+    def given_up(entry: FooterEntry) -> bool:
+        return entry.action in _GIVE_UP_FIRST
+
+    for drop in (disabled, given_up):
+        if total(keys) <= room:
+            return keys, False
+        keys = tuple(entry for entry in keys if not drop(entry))
+    return keys, total(keys) > room
 
 
 class KeyFooter(Widget, can_focus=False):
@@ -154,9 +187,12 @@ class KeyFooter(Widget, can_focus=False):
             text.append(description, under(entry) + description_style + over(entry))
             spans.append((start, text.cell_len, entry))
 
-        for entry in keys:  # padded, but a key without a description is drawn bare
+        room = width - (cell_len(palette.display) + cell_len(palette.description) + 3
+                        if palette is not None else 0)
+        shown, compact = fit(keys, room)
+        for entry in shown:  # padded, but a key without a description is drawn bare
             if entry.description:
-                add(entry, f" {entry.display} ", f"{entry.description} ")
+                add(entry, f"{'' if compact else ' '}{entry.display} ", f"{entry.description} ")
             else:
                 add(entry, entry.display, "")
         if palette is not None:  # docked right: "▏" border, key, " description", padding
