@@ -32,7 +32,9 @@ def test_readme_shows_the_two_commands() -> None:
 def test_readme_command_runs(command: str, tmp_path: Path) -> None:
     if "~/.cache/kvm-workbench/kernel-src" in command and not (KERNEL_CACHE / "linux-git").is_dir():
         pytest.skip(f"kernel sources not cached in {KERNEL_CACHE}: run `make kernels`")
-    argv = [arg.replace("~", REAL_HOME, 1) if arg.startswith("~/") else arg
+    # ~ is the user's home; tests/... names a file of this checkout (the cwd is scratch)
+    argv = [arg.replace("~", REAL_HOME, 1) if arg.startswith("~/")
+            else str(ROOT / arg) if arg.startswith("tests/") else arg
             for arg in shlex.split(command)]
     if argv[0] == ".venv/bin/kvm-workbench":
         argv = [sys.executable, "-m", "workbench", *argv[1:]]

@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rfc",
     "sim",
     "report",
+    "reply",
     "tui",
     "screenshots",
     "config",

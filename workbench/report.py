@@ -217,6 +217,22 @@ def build_report(tree: TreeFacts, *, arches: Sequence[str] | None = None,
                   tuple(toggles), tuple(cited))
 
 
+def report_on_tree(src: KernelSource, repo: KernelRepo | None, label: str, *,
+                   arches: Sequence[str] | None = None,
+                   toggles: Sequence[tuple[str, str]] = (), use_cache: bool = True,
+                   progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> Report:
+    """The report on one tree, as the CLI, the reply and the Report screen make it: the
+    report's eras plus the tree's own profile."""
+    columns = [Column(era, era) for era in REPORT_ERAS]
+    own = tree_column(src)
+    if own is not None:
+        columns.append(own)
+    return build_report(read_tree(src, repo, label), arches=arches, columns=columns,
+                        toggles=toggles, use_cache=use_cache, progress=progress,
+                        cancelled=cancelled)
+
+
 def _fact_order(fact_id: str) -> tuple[int, ...]:
     return tuple(int(part) for part in fact_id[1:].split(".") if part.isdigit())
 

@@ -136,14 +136,7 @@ class ReportScreen(Screen[None]):
         from history.errors import HistoryError
         from history.tree.source import open_source
         from sim.errors import CheckCancelled, SimError
-        from workbench.report import (
-            REPORT_ERAS,
-            Column,
-            build_report,
-            read_tree,
-            render_markdown,
-            tree_column,
-        )
+        from workbench.report import render_markdown, report_on_tree
 
         worker = get_current_worker()
 
@@ -153,15 +146,8 @@ class ReportScreen(Screen[None]):
         try:
             src = open_source(None, self.rev, repo=self.repo)
             label = "the embedded demo history" if self.repo.demo else str(self.repo.path)
-            tree = read_tree(src, self.repo, label)
-            columns = [Column(era, era) for era in REPORT_ERAS]
-            own = tree_column(src)
-            if own is not None:
-                columns.append(own)
-            report = build_report(
-                tree, columns=columns,
-                progress=progress,
-                cancelled=lambda: worker.is_cancelled)
+            report = report_on_tree(src, self.repo, label, progress=progress,
+                                    cancelled=lambda: worker.is_cancelled)
         except CheckCancelled:
             self.post_message(ReportFailed("report cancelled"))
             return
