@@ -40,6 +40,8 @@ class TraceLoaded(Message):
     """A function's ``log -L`` history is ready."""
 
     trace: FunctionTrace
+    note: str = ""
+    """Said once with it (a linked function traced at an older revision, and why)."""
 
 
 @dataclass

@@ -10,9 +10,13 @@ a prototype is never taken for the definition.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from history.results import FunctionRange
 from history.tree.source import KernelSource
+
+if TYPE_CHECKING:
+    from history.git.repo import KernelRepo
 
 
 def find_definition(src: KernelSource, name: str, arch: str | None = None
@@ -49,3 +53,34 @@ def link_target(src: KernelSource, calls: Sequence[str], arch: str | None = None
             return where, ""
     names = ", ".join(f"{name}()" for name in dict.fromkeys(calls)) or "no function"
     return None, f"{names}: not defined in {src.root} at {src.label}"
+
+
+def link_target_in_history(repo: KernelRepo, rev: str | None, calls: Sequence[str],
+                           arch: str | None = None) -> tuple[FunctionRange | None, str]:
+    """``link_target`` at ``rev``; when no function of ``calls`` is defined there, at the
+    parent of the newest commit that removed the innermost one (a counterexample of an
+    older era names functions a newer tree dropped, e.g. kvm_arch_sync_events in v6.15).
+
+    The reason says which commit removed it, so the trace is read as history up to there.
+    """
+    from history.errors import HistoryError
+    from history.git.queries import pickaxe
+    from history.tree.source import open_source
+
+    where, why = link_target(open_source(None, rev, repo=repo), calls, arch)
+    if where is not None or not calls:
+        return where, why
+    paths = ["virt", "include"] + ([f"arch/{arch}"] if arch else ["arch"])
+    for name in reversed(calls):
+        try:
+            removal = next(pickaxe(repo, f"{name}(", paths=paths, rev=rev, limit=1), None)
+            if removal is None:
+                continue
+            parent = repo.resolve(f"{removal.sha}^")
+        except HistoryError:
+            continue
+        found, _ = link_target(open_source(None, parent, repo=repo), (name,), arch)
+        if found is not None:
+            return found, (f"{name}() is gone at this revision: {removal.sha[:12]} "
+                           f"\"{removal.subject}\" removed it; its history up to there")
+    return None, why

@@ -71,3 +71,28 @@ def test_at_the_head_only_the_chains_of_removed_functions_miss() -> None:
         kernel_dir = ARCHES[arch].kernel_dir
         assert find_definition(before, calls[-1], kernel_dir) is not None
         assert find_definition(sources[slug], calls[-1], kernel_dir) is None
+
+
+def test_with_history_every_chain_lands_at_the_head() -> None:
+    """A link into a function the head lacks traces it before the commit that removed it,
+    and says which commit that was: from the head, all 36 chains land."""
+    from history.tree.index import link_target_in_history
+
+    repo = open_demo()
+    removed_by = {commit.slug: commit for commit in load_commits()}
+    shas = [c.sha for c in reversed(list(queries.log(repo)))]
+    sha_of = dict(zip(removed_by, shas, strict=True))
+    for arch, calls in sorted(matrix_chains()):
+        kernel_dir = ARCHES[arch].kernel_dir
+        where, why = link_target_in_history(repo, None, calls, kernel_dir)
+        assert where is not None, (arch, calls, why)
+        assert where.name in calls
+        assert not where.path.startswith("arch/") or where.path.startswith(
+            f"arch/{kernel_dir}/")
+        gone = GONE_AT_HEAD.get((arch, calls))
+        if gone is None:
+            assert why == ""
+        else:
+            assert why.startswith(f"{calls[-1]}() is gone at this revision: "
+                                  f"{sha_of[gone][:12]} ")
+            assert where.rev == repo.resolve(f"{sha_of[gone]}^")

@@ -142,6 +142,8 @@ class HistoryScreen(HistoryNavigation):
 
     def on_trace_loaded(self, message: TraceLoaded) -> None:
         self.query_one(TraceView).trace = message.trace
+        if message.note:
+            self.notify(escape_controls(message.note), markup=False)
 
     def on_blame_loaded(self, message: BlameLoaded) -> None:
         self.query_one(BlamePane).show(message.blame, message.parent_of, message.near)

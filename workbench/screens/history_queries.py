@@ -156,13 +156,13 @@ class HistoryQueries(Screen[None]):
     def load_linked_trace(self, calls: tuple[str, ...], arch: str | None,
                           rev: str | None) -> None:
         """The innermost function of ``calls`` defined at ``rev`` (found with tree-sitter in
-        that revision's files), traced; or one line saying why no link lands."""
-        from history.tree.index import link_target
-        from history.tree.source import open_source
+        that revision's files) — or, gone there, before the commit that removed it — traced;
+        or one line saying why no link lands."""
+        from history.tree.index import link_target_in_history
 
         worker = get_current_worker()
         try:
-            where, why = link_target(open_source(None, rev, repo=self.repo), calls, arch)
+            where, why = link_target_in_history(self.repo, rev, calls, arch)
             if where is None:
                 self.post_message(HistoryFailed("trace", why))
                 return
@@ -172,7 +172,7 @@ class HistoryQueries(Screen[None]):
             self.post_message(HistoryFailed("trace", str(error)))
             return
         if not worker.is_cancelled:
-            self.post_message(TraceLoaded(trace))
+            self.post_message(TraceLoaded(trace, why))
 
     @work(thread=True, exclusive=True, group="blame", exit_on_error=False)
     def load_blame(self, rev: str | None) -> None:
