@@ -46,6 +46,10 @@ SCENES: tuple[Scene, ...] = (
           "the assumptions in the verdicts' place, the highlighted one explained"),
     Scene("simulator-160x48", ("s",), LARGE, "toggles, verdicts, trace and inspector"),
     Scene("simulator-error-80x24", BAD_ERA, SMALL, "a wrong era: one line, no result"),
+    Scene("comments-80x24", ("c",), SMALL,
+          "the list over the panel: an invalidated comment's text and trace"),
+    Scene("comments-160x48", ("c",), LARGE,
+          "list and panel side by side, the shortest invalidated comment open"),
     Scene("help-80x24", ("question_mark",), SMALL, "keys and notation"),
     Scene("help-160x48", ("question_mark",), LARGE, "keys and notation"),
     # a query only the History provider answers: two providers' hits would tie at score 0

@@ -39,6 +39,15 @@ class TestSimulator:
         assert render(scene, snap_compare)
 
 
+class TestComments:
+    """The Comments mode: every catalogued comment of the demo, all arches, both orders."""
+
+    @pytest.mark.parametrize("scene", scenes("comments"), ids=lambda s: s.name)
+    def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """The list, the selected comment's real text and both orders' verdicts."""
+        assert render(scene, snap_compare)
+
+
 class TestDialogs:
     """Help and the command palette over the History screen."""
 
@@ -50,9 +59,9 @@ class TestDialogs:
 
 
 def test_every_screen_has_a_small_and_a_large_scene() -> None:
-    """History, Simulator and help are pictured at 80×24 and 160×48."""
+    """History, Simulator, Comments and help are pictured at 80×24 and 160×48."""
     from workbench.scenes import LARGE, SMALL
 
-    for prefix in ("history", "simulator", "help"):
+    for prefix in ("history", "simulator", "comments", "help"):
         sizes = {scene.size for scene in SCENES if scene.name.startswith(prefix)}
         assert {SMALL, LARGE} <= sizes, prefix

@@ -2,7 +2,7 @@
 
 The screen computes nothing: a thread worker calls ``workbench.comments.check_comments`` (the
 same call as ``kvm-workbench comments``) on the app's tree and revision and posts the report;
-the list and the panel show it. ``enter`` on a comment asks the app to open its shortest
+the list and the panel show it. ``enter`` (or ``o``) on a comment asks the app to open its shortest
 counterexample in the Simulator at the violating step (``CounterexampleRequested``), ``b`` to
 blame the comment's lines in History (``BlameRequested``): screens never call each other.
 """
@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -53,8 +53,9 @@ class CommentsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", id="comments.run", tooltip="check every comment again"),
         Binding("z", "cancel", "Cancel", id="comments.cancel"),
-        Binding("enter", "open", "Counterexample", id="comments.open",
-                tooltip="the shortest counterexample in the Simulator, at the violating step"),
+        Binding("o", "open", "Open step", id="comments.open",
+                tooltip="the shortest counterexample in the Simulator, at the violating step"
+                " (enter on the list does the same)"),
         Binding("b", "blame", "Blame", id="comments.blame",
                 tooltip="which commit wrote the comment's lines (History)"),
     ]
@@ -79,8 +80,7 @@ class CommentsScreen(Screen[None]):
         yield Static("", id="comments-status")
         with Horizontal(id="comments-body"):
             yield CommentList(id="comments")
-            with VerticalScroll(id="comment-box", can_maximize=True):
-                yield CommentPanel("", id="comment-panel")
+            yield CommentPanel(id="comment-panel")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -185,7 +185,6 @@ class CommentsScreen(Screen[None]):
     def _highlighted(self, message: CommentList.Highlighted) -> None:
         if type(message) is CommentList.Highlighted:
             self.query_one(CommentPanel).comment = message.comment
-            self.query_one("#comment-box", VerticalScroll).scroll_home(animate=False)
 
     @on(CommentList.Chosen, "#comments")
     def _chosen(self) -> None:

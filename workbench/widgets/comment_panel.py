@@ -1,7 +1,8 @@
 """Provides the Comments mode's widgets: the comment list and the selected comment's panel.
 
-``CommentList`` has one row per catalogued comment — ``comment | file:line | current |
-reversed`` — so a verdict the swap changes reads across one line. ``CommentPanel`` shows the
+``CommentList`` has one row per catalogued comment — ``comment | current | reversed |
+file:line`` — so a verdict the swap changes reads across one line, and on a narrow terminal
+the location (which the panel repeats) is what gets cut. ``CommentPanel`` shows the
 selected comment's real text as the tree has it, what it assumes, and per call order the
 verdict with, for an invalidated one, the shortest counterexample inline (the step that breaks
 the claim marked ⇒). Both render workbench.comments result objects; nothing is computed here.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import DataTable, Static
@@ -25,6 +26,7 @@ from workbench.widgets.table_fill import fill
 if TYPE_CHECKING:
     from workbench.comments import CommentResult, CommentsReport, OrderVerdict
 
+ORDERS = ("current", "reversed")
 VERDICT_STYLE = {"holds": "green", "invalidated": "bold red", "vacuous": "yellow",
                  "not-modelled": "dim", "absent": "dim italic"}
 
@@ -36,8 +38,20 @@ def verdict_text(verdict: OrderVerdict) -> Text:
     return Text(verdict_cell(verdict), style=VERDICT_STYLE[verdict.verdict])
 
 
+def cell(verdict: OrderVerdict) -> Text:
+    """The list's cell: the label alone (the panel names the arch that decided it)."""
+    return Text(verdict.label, style=VERDICT_STYLE[verdict.verdict])
+
+
+def comment_lines(text: str) -> str:
+    """The comment as written, its indentation (a tab inside a function) taken off, so
+    that the ``*`` column lines up under ``/*`` however deep the comment sat."""
+    lines = [line.strip() for line in text.splitlines()]
+    return "\n".join(line if line.startswith("/") else f" {line}" for line in lines)
+
+
 class CommentList(Vertical):
-    """Title over a comment | file:line | current | reversed table."""
+    """Title over a comment | current | reversed | file:line table."""
 
     ALLOW_MAXIMIZE = True
 
@@ -86,9 +100,9 @@ class CommentList(Vertical):
         if report is None:
             self.table.clear(columns=True)
             return
-        rows = [(c.entry.id, c.where, verdict_text(c.verdict("current")),
-                 verdict_text(c.verdict("reversed"))) for c in report.comments]
-        fill(self.table, ("comment", "file:line", "current", "reversed"), rows,
+        rows = [(c.entry.id, cell(c.verdict("current")), cell(c.verdict("reversed")), c.where)
+                for c in report.comments]
+        fill(self.table, ("comment", "current", "reversed", "file:line"), rows,
              keys=[c.entry.id for c in report.comments])
 
     def _title(self) -> None:
@@ -125,45 +139,74 @@ class CommentList(Vertical):
             self.post_message(self.Chosen(self, comment))
 
 
-class CommentPanel(Static):
-    """The selected comment: real text and location, assumption, verdict per order."""
+class CommentPanel(VerticalScroll):
+    """The selected comment: where it is and both verdicts in one line, its real text and
+    assumption, then the two orders side by side (stacked on a narrow screen), each with its
+    verdict, why, and for an invalidated one the shortest trace."""
 
+    ALLOW_MAXIMIZE = True
     comment: var[CommentResult | None] = var(None, init=False)
 
+    def compose(self) -> ComposeResult:
+        yield Static(Text("select a comment", style="dim"), id="comment-head")
+        yield Static("", id="comment-text")
+        with Horizontal(id="comment-orders"):
+            for order in ORDERS:
+                yield Static("", id=f"order-{order}", classes="order")
+
     def watch_comment(self, comment: CommentResult | None) -> None:
-        self.update(render_comment(comment))
+        head, body = render_comment(comment)
+        self.query_one("#comment-head", Static).update(head)
+        self.query_one("#comment-text", Static).update(body)
+        for order in ORDERS:
+            self.query_one(f"#order-{order}", Static).update(
+                render_order(comment.verdict(order)) if comment is not None else "")
+        self.scroll_home(animate=False)
+
+    def plain(self) -> str:
+        """Everything the panel shows, as plain text (what a test or a screen reader reads)."""
+        return "\n".join(str(static.render()) for static in self.query(Static))
 
 
-def render_comment(comment: CommentResult | None) -> Text:
-    """The panel's text: header, the comment as the tree has it, then both orders."""
-    text = Text()
+def render_comment(comment: CommentResult | None) -> tuple[Text, Text]:
+    """The panel's head (id, location, both verdicts) and body (the comment as the tree has
+    it, what it assumes, the claims encoding that)."""
+    head, body = Text(), Text()
     if comment is None:
-        text.append("select a comment", style="dim")
-        return text
+        head.append("select a comment", style="dim")
+        return head, body
     entry = comment.entry
-    text.append(f"{entry.id}", style="bold")
-    text.append(f"  {comment.where}  {entry.anchor.symbol} [{', '.join(entry.facts)}]\n",
+    head.append(f"{entry.id}", style="bold")
+    head.append(f"  {comment.where}  {entry.anchor.symbol} [{', '.join(entry.facts)}]\n",
                 style="dim")
+    for number, verdict in enumerate(comment.verdicts):
+        head.append(" · " if number else "")
+        head.append(f"{verdict.order} ")
+        head.append_text(verdict_text(verdict))
     if comment.found.text is None:
-        text.append(f"the comment is missing at {comment.rev}: no '{entry.anchor.phrase}'"
+        body.append(f"the comment is missing at {comment.rev}: no '{entry.anchor.phrase}'"
                     f" at {entry.anchor.symbol} in {entry.anchor.path}\n", style="italic")
     else:
-        text.append(escape_controls(comment.found.text) + "\n", style="cyan")
-    text.append("assumes: ", style="bold")
-    text.append(entry.assumption + "\n")
+        body.append(escape_controls(comment_lines(comment.found.text)) + "\n", style="cyan")
+    body.append("assumes: ", style="bold")
+    body.append(entry.assumption)
     if entry.claims:
-        text.append(f"claims: {', '.join(entry.claims)}\n", style="dim")
-    for verdict in comment.verdicts:
-        text.append(f"\n{verdict.order}: ", style="bold")
-        text.append_text(verdict_text(verdict))
-        text.append(f" — {verdict.why}\n")
-        for step in verdict.trace:
-            last = step.index == verdict.step
-            style = "bold red" if last else ""
-            text.append(f" {'⇒' if last else ' '}{step.index:>2}. {step.event.name}",
-                        style=style)
-            text.append(f"  {step.event.function} [{step.event.fact}]\n", style="dim")
-        if verdict.trace:
-            text.append(f"    enter opens step {verdict.step} in the Simulator"
-                        f" ({verdict.arch}, {verdict.claim})\n", style="dim")
+        body.append(f"\nclaims: {', '.join(entry.claims)}", style="dim")
+    return head, body
+
+
+def render_order(verdict: OrderVerdict) -> Text:
+    """One order: its verdict and why, and an invalidated one's trace (⇒ the breaking step)."""
+    text = Text()
+    text.append(f"{verdict.order}: ", style="bold")
+    text.append_text(verdict_text(verdict))
+    text.append(f"\n{verdict.why}" if verdict.why != "-" else "")
+    for step in verdict.trace:
+        last = step.index == verdict.step
+        text.append(f"\n{'⇒' if last else ' '}{step.index:>2}. {step.event.name}",
+                    style="bold red" if last else "")
+        text.append(f"  {step.event.function} [{step.event.fact}]", style="dim")
+    if verdict.trace:
+        text.append(f"\nenter (o) opens step {verdict.step} in the Simulator"
+                    f" ({verdict.arch}, {verdict.claim})", style="dim")
     return text
