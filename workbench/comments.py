@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 CATALOG_PATH: Final = Path(__file__).with_name("catalog.toml")
 ORDERS: Final = ("current", "reversed")
 """The two call orders of kvm_destroy_vm() (sim.profile.ORDERS; F2.6 and the RFC)."""
+ALL_ARCHES: Final = "all"
+"""The default arch choice: the catalog's comments span arches (F8.14 powerpc, F8.11 s390),
+so every arch is checked and rolled up unless one is asked for."""
 KINDS: Final = ("above", "body", "struct", "field")
 """Anchor kinds history.tree.anchors.find understands."""
 
@@ -404,7 +407,7 @@ ProgressFn = Callable[[str, str, int], None]
 """(arch, order, states explored so far)."""
 
 
-def check_comments(src: KernelSource, *, arch: str = "s390", userspace: str = "any",
+def check_comments(src: KernelSource, *, arch: str = ALL_ARCHES, userspace: str = "any",
                    catalog: Sequence[CatalogEntry] | None = None,
                    features: Mapping[str, bool] | None = None,
                    toggles: Mapping[str, str] | None = None,
@@ -429,9 +432,9 @@ def check_comments(src: KernelSource, *, arch: str = "s390", userspace: str = "a
     from workbench.treeprofile import compare_with_eras
 
     entries = tuple(load_catalog() if catalog is None else catalog)
-    if arch != "all" and arch not in ARCHES:
+    if arch != ALL_ARCHES and arch not in ARCHES:
         raise UsageError(f"unknown arch {arch!r} (one of {', '.join(ARCHES)}, or all)")
-    arches = tuple(ARCHES) if arch == "all" else (arch,)
+    arches = tuple(ARCHES) if arch == ALL_ARCHES else (arch,)
     comparison = compare_with_eras(detect(src))
     if comparison.era is None:
         raise UsageError(f"cannot simulate {src.root} at {src.label}: {comparison.note}")

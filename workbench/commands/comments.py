@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.defaults import DEFAULT_ARCH, DEFAULT_USERSPACE
+from sim.defaults import DEFAULT_USERSPACE
 from workbench.cli import add_repo_options
 from workbench.commands._common import open_kernel, print_json
 
@@ -25,9 +25,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Each catalogued kernel comment at a revision: its real location and,"
         " for the current and the reversed order, the verdict of the claims encoding it.")
     add_repo_options(parser)
-    parser.add_argument("--arch", default=DEFAULT_ARCH,
+    from workbench.comments import ALL_ARCHES
+
+    parser.add_argument("--arch", default=ALL_ARCHES,
                         help="s390, x86, powerpc-e500, powerpc-book3s, arm64, riscv,"
-                        " loongarch, or all (rolled up; default %(default)s)")
+                        " loongarch, or all (every arch rolled up, the default)")
     parser.add_argument("--userspace", default=DEFAULT_USERSPACE, metavar="NAME",
                         help="who drives teardown: any, qemu-8.2, qemu-8.1; NAME+async adds"
                         " QEMU's async-teardown helper (default %(default)s)")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = sys.stdout
     out.write(f"comments of {report.root} at {report.rev} — release {report.era},"
-              f" arch {', '.join(report.arches) if args.arch != 'all' else 'all'},"
+              f" arch {report.arches[0] if len(report.arches) == 1 else 'all'},"
               f" userspace {report.userspace}, {len(report.comments)} catalogued\n")
     for note in report.notes:
         out.write(f"note: {note}\n")

@@ -35,10 +35,6 @@ if TYPE_CHECKING:
     from history.git.repo import KernelRepo
     from workbench.comments import CommentResult, CommentsReport, OrderVerdict
 
-DEFAULT_ARCH = "all"
-"""The catalog's comments span arches (F8.14 powerpc, F8.11 s390): all of them by default."""
-
-
 def counterexample(comment: CommentResult) -> OrderVerdict | None:
     """The invalidated order with the shortest trace (current first on a tie), or None."""
     broken = [v for v in comment.verdicts if v.verdict == "invalidated"]
@@ -68,11 +64,12 @@ class CommentsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         from sim.arches import ARCHES
         from sim.defaults import DEFAULT_USERSPACE
+        from workbench.comments import ALL_ARCHES
         from workbench.widgets.profile_picker import userspace_choices
 
         with Horizontal(id="comments-picker"):
             yield Label("arch", id="arch-label")
-            yield Select([("all", "all"), *((a, a) for a in ARCHES)], value=DEFAULT_ARCH,
+            yield Select([(ALL_ARCHES, ALL_ARCHES), *((a, a) for a in ARCHES)], value=ALL_ARCHES,
                          allow_blank=False, id="comments-arch")
             yield Label("userspace", id="userspace-label")
             yield Select(userspace_choices(), value=DEFAULT_USERSPACE, allow_blank=False,
