@@ -178,6 +178,12 @@ GOOD = ('[[comment]]\nid = "mine"\nanchor = "mpic-disconnect"\nfacts = ["F8.14"]
     (GOOD.replace('"mine"', '"mpic-disconnect"'), "entry 'mpic-disconnect': id is used twice"),
     (GOOD + 'colour = "red"\n', "entry 'mine': unknown field 'colour'"),
     (GOOD.replace('anchor = "mpic-disconnect"\n', ""), "entry 'mine': missing field 'anchor'"),
+    (GOOD.replace('anchor = "mpic-disconnect"', 'file = "../etc/passwd"\nkind = "body"\n'
+                  'symbol = "f"\nphrase = "p"'), "entry 'mine': file '../etc/passwd' must be"),
+    (GOOD.replace('anchor = "mpic-disconnect"', 'file = "a.c\\nb.c"\nkind = "body"\n'
+                  'symbol = "f"\nphrase = "p"'), "must be a relative path"),
+    (GOOD.replace('anchor = "mpic-disconnect"', 'file = "a.c"\nkind = "body"\n'
+                  'symbol = "f()"\nphrase = "p"'), "entry 'mine': symbol 'f()' must be"),
 ])
 def test_malformed_catalog(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
                            problem: str) -> None:

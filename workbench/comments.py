@@ -45,6 +45,10 @@ VERDICT_LABELS: Final[dict[str, str]] = {
 """How people read a comment verdict (the CLI table, the Comments screen)."""
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_PATH = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9_.+/-]{0,255}")
+"""A kernel source path: no control character can reach git's batch protocol, no '..'."""
+_SYMBOL = re.compile(r"[A-Za-z_]\w{0,127}(\.[A-Za-z_]\w{0,127})?", re.ASCII)
+"""A C identifier, or ``struct.member`` for a field."""
 _ANCHOR_FIELDS = ("file", "kind", "symbol", "phrase")
 _KNOWN_FIELDS = frozenset({"id", "anchor", *_ANCHOR_FIELDS, "facts", "assumption", "claims",
                            "not_modelled"})
@@ -202,8 +206,10 @@ def _anchor(table: Mapping[str, object], entry_id: str,
         raise bad(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     if kind == "field" and "." not in symbol:
         raise bad("kind 'field' needs symbol 'struct.member'")
-    if path.startswith("/") or ".." in path.split("/"):
-        raise bad(f"file {path!r} must be a path inside the kernel tree")
+    if not _PATH.fullmatch(path) or ".." in path.split("/"):
+        raise bad(f"file {path!r} must be a relative path inside the kernel tree")
+    if not _SYMBOL.fullmatch(symbol):
+        raise bad(f"symbol {symbol!r} must be a C identifier (struct.member for a field)")
     facts = table.get("facts")
     fact = facts[0] if isinstance(facts, list) and facts and isinstance(facts[0], str) else ""
     return Anchor(entry_id, fact, path, kind, symbol, phrase)
@@ -435,15 +441,15 @@ def check_comments(src: KernelSource, *, arch: str = ALL_ARCHES, userspace: str 
     if arch != ALL_ARCHES and arch not in ARCHES:
         raise UsageError(f"unknown arch {arch!r} (one of {', '.join(ARCHES)}, or all)")
     arches = tuple(ARCHES) if arch == ALL_ARCHES else (arch,)
+    name, _, helper = userspace.partition("+")
+    if helper not in ("", "async"):
+        raise UsageError(f"userspace {userspace!r}: only '+async' may follow the name")
     comparison = compare_with_eras(detect(src))
     if comparison.era is None:
         raise UsageError(f"cannot simulate {src.root} at {src.label}: {comparison.note}")
     notes = tuple(f"{row.name} is {row.detected} in the tree, the era table says "
                   f"{'present' if row.expected else 'absent'} for {comparison.era}"
                   for row in comparison.disagreements)
-    name, _, helper = userspace.partition("+")
-    if helper not in ("", "async"):
-        raise UsageError(f"userspace {userspace!r}: only '+async' may follow the name")
     found = read_comments(src, entries)
     results: dict[tuple[str, str], CheckResult] = {}
     for one in arches:
