@@ -3,6 +3,9 @@ Simulator at the violating step, blame the comment's lines in History, cancel a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from textual.widgets import DataTable, Select, Static
 
 from workbench.app import make_app
@@ -85,13 +88,35 @@ async def test_missing_comment_cannot_be_blamed_or_opened() -> None:
         assert app.screen is screen
 
 
-async def test_cancel_says_so() -> None:
+async def test_cancel_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """z stops a running check: the list and the status say it was cancelled."""
+    import time
+
+    import workbench.comments
+    from sim.errors import CheckCancelled
+
+    def endless(*_args: object, cancelled: Callable[[], bool], **_kw: object) -> None:
+        while not cancelled():  # a check on a large tree, until z
+            time.sleep(0.01)
+        raise CheckCancelled(0)
+
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_comments(pilot)
+        monkeypatch.setattr(workbench.comments, "check_comments", endless)
         screen.action_run()
+        await pilot.pause(0.05)
+        assert screen.report is None
         await pilot.press("z")
         await settle(pilot)
-        status = str(screen.query_one("#comments-status", Static).render())
-        # a check this small may finish before z arrives: either way the screen says which
-        assert "cancelled" in status or "comments" in status
+        assert "check cancelled" in str(screen.query_one("#comments-status", Static).render())
+        assert screen.report is None
+
+
+async def test_another_arch_checks_again() -> None:
+    app = make_app()
+    async with app.run_test(size=(132, 36)) as pilot:
+        screen = await open_comments(pilot)
+        screen.query_one("#comments-arch", Select).value = "powerpc-e500"
+        await settle(pilot)
+        assert screen.report is not None and screen.report.arches == ("powerpc-e500",)

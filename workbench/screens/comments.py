@@ -95,9 +95,15 @@ class CommentsScreen(Screen[None]):
         return self.query_one(CommentList).report
 
     # -- running -----------------------------------------------------------------------------
+    _checked: tuple[str, str] | None = None
+    """The (arch, userspace) of the check running or shown."""
+
+    def _picked_inputs(self) -> tuple[str, str]:
+        return (str(self.query_one("#comments-arch", Select).value),
+                str(self.query_one("#comments-userspace", Select).value))
+
     def action_run(self) -> None:
-        arch = str(self.query_one("#comments-arch", Select).value)
-        userspace = str(self.query_one("#comments-userspace", Select).value)
+        arch, userspace = self._checked = self._picked_inputs()
         listing = self.query_one(CommentList)
         listing.report = None
         listing.status = "checking…"
@@ -140,8 +146,9 @@ class CommentsScreen(Screen[None]):
 
     @on(Select.Changed)
     def _picked(self) -> None:
-        """Another arch or userspace: the verdicts on screen are not theirs; check again."""
-        if self.is_mounted and self.report is not None:
+        """Another arch or userspace: the verdicts on screen (or being computed) are not
+        theirs; check again, cancelling a check still running."""
+        if self._checked is not None and self._picked_inputs() != self._checked:
             self.action_run()
 
     def on_comments_progress(self, message: CommentsProgress) -> None:
