@@ -137,8 +137,17 @@ def test_all_arches_roll_up_to_the_shortest_trace() -> None:
     report = check_comments(demo(), arch="all")
     mpic = report.comment("mpic-disconnect").verdict("reversed")
     assert (mpic.verdict, mpic.arch) == ("invalidated", "powerpc-e500")
-    assert dict(mpic.arches)["s390"] == "vacuous"
+    # an arch/powerpc comment is judged on the powerpc flavours only; common code on all
+    assert {arch for arch, _ in mpic.arches} == {"powerpc-e500", "powerpc-book3s"}
     assert report.comment("mpic-disconnect").verdict("current").verdict == "holds"
+    ops = report.comment("ops-destroy").verdict("reversed")
+    assert dict(ops.arches)["s390"] == "holds" and ops.arch == "powerpc-e500"
+
+
+def test_an_arch_comment_is_not_judged_elsewhere() -> None:
+    mpic = check_comments(demo(), arch="s390").comment("mpic-disconnect")
+    assert [v.verdict for v in mpic.verdicts] == ["vacuous", "vacuous"]
+    assert mpic.verdict("reversed").why == "an arch/powerpc comment: not judged on s390"
 
 
 def test_cli_json_and_table(capsys: pytest.CaptureFixture[str]) -> None:

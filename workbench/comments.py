@@ -358,7 +358,8 @@ def judge(entries: Sequence[CatalogEntry], found: Sequence[CommentText], rev: st
     """The verdicts of every entry from check results keyed by (arch, order).
 
     Arches roll up: invalidated when a claim fails on any arch (the shortest trace wins,
-    ties to the first arch), holds when one holds non-vacuously, else vacuous.
+    ties to the first arch), holds when one holds non-vacuously, else vacuous. A comment in
+    ``arch/<dir>/`` is judged only on the arches of that directory (``arch_dir``).
     """
     arches = tuple(dict.fromkeys(arch for arch, _ in results))
     out = []
@@ -378,15 +379,29 @@ def _order_verdict(entry: CatalogEntry, text: CommentText, rev: str, order: str,
                             f" {entry.anchor.path} at {rev}")
     if not entry.claims:
         return OrderVerdict(order, "not-modelled", entry.not_modelled)
-    per_arch = [(arch, _arch_verdict(entry, order, arch, result)) for arch, result in runs]
+    home = arch_dir(entry.anchor.path)
+    per_arch = [(arch, _arch_verdict(entry, order, arch, result)) for arch, result in runs
+                if home is None or result.profile.arch_spec.kernel_dir == home]
     if not per_arch:
-        return OrderVerdict(order, "not-modelled", "no check ran for this order")
+        checked = ", ".join(arch for arch, _ in runs) or "no arch"
+        return OrderVerdict(order, "vacuous", f"an arch/{home} comment: not judged on {checked}"
+                            if home is not None else "no check ran for this order")
     rollup = tuple((arch, v.verdict) for arch, v in per_arch) if len(per_arch) > 1 else ()
     failed = [v for _, v in per_arch if v.verdict == "invalidated"]
     chosen = min(failed, key=lambda v: len(v.trace)) if failed else next(
         (v for _, v in per_arch if v.verdict == "holds"), per_arch[0][1])
     return OrderVerdict(order, chosen.verdict, chosen.why, chosen.claim, chosen.arch,
                         chosen.trace, rollup)
+
+
+def arch_dir(path: str) -> str | None:
+    """The ``arch/<dir>`` a comment's file lives in, or None for common code.
+
+    An arch/x86 comment speaks about x86 only: its claims are judged on the arches whose
+    kernel directory it is (sim.arches.Arch.kernel_dir), so a generic claim such as
+    ``no-uaf`` failing on powerpc does not invalidate it."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "arch" else None
 
 
 def _arch_verdict(entry: CatalogEntry, order: str, arch: str,

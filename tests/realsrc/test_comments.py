@@ -55,6 +55,7 @@ TREE_WHAT_IFS = [
            {"features": {"vfio-ap-kvm-ref": False, "vfio-core-kvm-ref": False}}),
     WhatIf("s390-destroy-vm", {"userspace": "any+async"}),
     WhatIf("pv-cleanup-all", {"userspace": "any+async"}),
+    WhatIf("x86-pre-destroy", {"features": {"x86-eoi-cancel": False}}),
 ]
 
 
