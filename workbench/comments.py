@@ -466,12 +466,13 @@ def check_comments(src: KernelSource, *, arch: str = ALL_ARCHES, userspace: str 
                   f"{'present' if row.expected else 'absent'} for {comparison.era}"
                   for row in comparison.disagreements)
     found = read_comments(src, entries)
+    what_if = {**comparison.feature_overrides(), **(features or {})}
     results: dict[tuple[str, str], CheckResult] = {}
     for one in arches:
         for order in ORDERS:
             profile = sim.build_profile(
                 one, comparison.era, order=order,
-                features={**comparison.feature_overrides(), **(features or {})},
+                features=what_if,
                 toggles=dict(toggles or {}), userspace=name, async_teardown=bool(helper))
             report: Callable[[int], None] | None = None
             if progress is not None:
