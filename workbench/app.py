@@ -1,7 +1,7 @@
 """Provides the Textual app and ``make_app``, the one factory for users, tests and screenshots.
 
-Top-level areas are modes (one letter each). Only the modes that work are registered (History
-and Simulator); the others arrive when they work, never as placeholders. Screens never call
+Top-level areas are modes (one letter each). Only the modes that work are registered (History,
+Simulator and Comments); the others arrive when they work, never as placeholders. Screens never call
 into each other: a request for another mode is a message to the app, which routes it.
 """
 
@@ -19,7 +19,7 @@ from textual.screen import Screen
 
 from history.git.repo import KernelRepo
 from workbench.commands_palette import HistoryCommands
-from workbench.messages import TraceRequested
+from workbench.messages import BlameRequested, CounterexampleRequested, TraceRequested
 from workbench.output import escape_controls
 from workbench.screens.history import HistoryScreen
 
@@ -46,6 +46,8 @@ class WorkbenchApp(App[None]):
                 tooltip="commits, function trace, blame, landmarks"),
         Binding("s", "switch_mode('simulator')", "Simulator", id="app.mode-simulator",
                 tooltip="model-check both call orders for an era and architecture"),
+        Binding("c", "switch_mode('comments')", "Comments", id="app.mode-comments",
+                tooltip="the kernel comments the swap keeps or invalidates"),
         Binding("R", "switch_mode('report')", "Report", id="app.mode-report",
                 tooltip="every verdict and the answers to the RFC thread"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
@@ -66,6 +68,7 @@ class WorkbenchApp(App[None]):
         # Modes are added per instance because each screen needs the repository.
         self.add_mode("history", lambda: HistoryScreen(repo, rev))
         self.add_mode("simulator", _simulator_screen)
+        self.add_mode("comments", lambda: _comments_screen(repo, rev))
         self.add_mode("report", lambda: _report_screen(repo, rev))
         self.sub_title = "demo history" if repo.demo else escape_controls(str(repo.path))
 
@@ -106,6 +109,24 @@ class WorkbenchApp(App[None]):
         screen = self.screen
         if isinstance(screen, HistoryScreen):
             await screen.show_linked_trace(message.calls, message.arch)
+
+    # -- routing the Comments mode's requests ---------------------------------------------------
+    async def on_counterexample_requested(self, message: CounterexampleRequested) -> None:
+        """A comment's counterexample: check its profile in the Simulator and open the step."""
+        from workbench.screens.simulator import SimulatorScreen
+
+        await self.switch_mode("simulator")
+        screen = self.screen
+        if isinstance(screen, SimulatorScreen):
+            await screen.open_counterexample(message.arch, message.era, message.userspace,
+                                             message.order, message.claim, message.step)
+
+    async def on_blame_requested(self, message: BlameRequested) -> None:
+        """A comment's lines: blame them in History (which commit wrote them)."""
+        await self.switch_mode("history")
+        screen = self.screen
+        if isinstance(screen, HistoryScreen):
+            await screen.blame_lines(message.path, message.start, message.end, message.rev)
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save the screen as SVG (``ctrl+s``) and say where: the current directory, unless
@@ -159,6 +180,13 @@ def _report_screen(repo: KernelRepo, rev: str | None) -> Screen[None]:
     from workbench.screens.report import ReportScreen
 
     return ReportScreen(repo, rev)
+
+
+def _comments_screen(repo: KernelRepo, rev: str | None) -> Screen[None]:
+    """The Comments mode, imported when first opened (it loads the model and the catalog)."""
+    from workbench.screens.comments import CommentsScreen
+
+    return CommentsScreen(repo, rev)
 
 
 def make_app(repo: KernelRepo | None = None, rev: str | None = None) -> WorkbenchApp:

@@ -16,6 +16,7 @@ from history.results import Blame, Commit, CommitDetail, FunctionTrace, Resolved
 
 if TYPE_CHECKING:  # the model loads only when the Simulator runs
     from sim.result import CheckResult
+    from workbench.comments import CommentsReport
 
 
 @dataclass
@@ -117,3 +118,57 @@ class SearchHit(Message):
     how: str
     """``hash``, ``message``, ``author`` or ``pickaxe`` (the pass of ``queries.search``)."""
     commit: Commit | None
+
+
+# -- Comments mode ------------------------------------------------------------------------------
+@dataclass
+class CommentsProgress(Message):
+    """Progress of the comments check: states explored for one arch and order so far."""
+
+    arch: str
+    order: str
+    states: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CommentsProgress)
+
+
+@dataclass
+class CommentsChecked(Message):
+    """Every catalogued comment has been read and judged in both orders."""
+
+    report: CommentsReport
+
+
+@dataclass
+class CommentsFailed(Message):
+    """The comments check could not run (one line) or was cancelled."""
+
+    reason: str
+
+
+@dataclass
+class CounterexampleRequested(Message):
+    """A screen asks to see a counterexample in the Simulator: the app checks ``arch`` at
+    ``era`` with ``userspace`` there and opens ``claim`` under ``order`` at ``step``.
+
+    Posted to the app, never to another screen: the app owns the modes and routes it.
+    """
+
+    arch: str
+    era: str
+    userspace: str
+    order: str
+    claim: str
+    step: int
+
+
+@dataclass
+class BlameRequested(Message):
+    """A screen asks History to blame lines ``start``-``end`` of ``path`` at ``rev`` (which
+    commit wrote them). Posted to the app, which routes it."""
+
+    path: str
+    start: int
+    end: int
+    rev: str | None = None

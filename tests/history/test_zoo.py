@@ -33,9 +33,11 @@ GIT_COMMANDS = [
     ["census"],
     ["rfc"],
     ["sim", "--arch", "s390", "--order", "current", "--claim", "no-uaf"],
+    ["comments", "--arch", "s390"],
 ]
 DIR_COMMANDS = [["profile"], ["census"], ["rfc"], ["history"],
-                ["sim", "--arch", "s390", "--order", "current", "--claim", "no-uaf"]]
+                ["sim", "--arch", "s390", "--order", "current", "--claim", "no-uaf"],
+                ["comments", "--arch", "s390", "--json"]]
 
 
 @pytest.fixture(scope="module")

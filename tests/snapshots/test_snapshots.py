@@ -48,6 +48,15 @@ class TestReport:
         assert render(scene, snap_compare)
 
 
+class TestComments:
+    """The Comments mode: every catalogued comment of the demo, all arches, both orders."""
+
+    @pytest.mark.parametrize("scene", scenes("comments"), ids=lambda s: s.name)
+    def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """The list, the selected comment's real text and both orders' verdicts."""
+        assert render(scene, snap_compare)
+
+
 class TestDialogs:
     """Help and the command palette over the History screen."""
 
@@ -62,6 +71,6 @@ def test_every_screen_has_a_small_and_a_large_scene() -> None:
     """Every mode and help are pictured at 80×24 and 160×48."""
     from workbench.scenes import LARGE, SMALL
 
-    for prefix in ("history", "simulator", "report", "help"):
+    for prefix in ("history", "simulator", "comments", "report", "help"):
         sizes = {scene.size for scene in SCENES if scene.name.startswith(prefix)}
         assert {SMALL, LARGE} <= sizes, prefix

@@ -35,6 +35,12 @@ call orders (`r`), every fd-close order and kill point included. A failing claim
 shortest counterexample; each step names the kernel function and the fact it rests on, `f`
 shows that fact, and `enter` on a step opens the history of its function.
 
+**Comments** reads each catalogued code comment at the revision (its real text and line, or
+*missing at* it) and marks it per call order: **holds**, **INVALIDATED** (a claim encoding
+its assumption fails; the shortest trace is shown, `enter` or `o` opens it in the Simulator
+at the violating step), **vacuous**, **not modelled** (no claim encodes the assumption) or
+**comment absent**. `b` blames the comment's lines in History.
+
 ## Notation
 
 - **FAILS**: some order of events breaks the claim; the shortest such trace is shown.

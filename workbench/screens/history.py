@@ -26,6 +26,7 @@ from workbench.messages import (
     BlameLoaded,
     CommitsLoaded,
     DetailLoaded,
+    HistoryFailed,
     LandmarksLoaded,
     TraceLoaded,
 )
@@ -191,6 +192,24 @@ class HistoryScreen(HistoryNavigation):
         pane.restart()
         current = self.query_one(CommitList).current
         self.load_blame(current.sha if current is not None else self.rev)
+        pane.table.focus()
+
+    async def blame_lines(self, path: str, start: int, end: int, rev: str | None) -> None:
+        """Blame lines ``start``-``end`` of ``path`` at ``rev`` (the app routes a comment's
+        request here): which commit wrote them. ``,`` then blames before that commit."""
+        from history.errors import HistoryError
+
+        def load() -> None:
+            try:
+                self.post_message(BlameLoaded(queries.blame(self.repo, rev, path, start, end)))
+            except HistoryError as error:
+                self.post_message(HistoryFailed("blame", str(error)))
+
+        await self.action_view("blame")
+        pane = self.query_one(BlamePane)
+        pane.restart()
+        self.run_worker(load, thread=True, exclusive=True, group="blame",
+                        exit_on_error=False, description=f"blame of {path}:{start}-{end}")
         pane.table.focus()
 
     async def action_blame_parent(self) -> None:

@@ -8,6 +8,8 @@ a step asks the app (``TraceRequested``) to open that function's ``git log -L`` 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -16,8 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Input, Select, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import Worker, WorkerCancelled, WorkerState, get_current_worker
 
 from workbench.messages import CheckFailed, CheckFinished, StatesExplored, TraceRequested
 from workbench.screens.layout import apply_size_classes
@@ -45,6 +47,9 @@ class SimulatorScreen(Screen[None]):
         Binding("i", "inspect", "Inspect", show=False, id="sim.inspect"),
         Binding("e", "features", "Era features", show=False, id="sim.features"),
     ]
+
+    _opening: tuple[str, str, int] | None = None
+    """(order, claim id, step) that ``open_counterexample`` shows when its run finishes."""
 
     def compose(self) -> ComposeResult:
         yield ProfilePicker(id="picker")
@@ -215,7 +220,50 @@ class SimulatorScreen(Screen[None]):
                 f"{profile.arch} {format_version(profile.era)} "
                 f"{profile.userspace_label} V={profile.vcpus} Q={profile.queues} — {swap}"
                 f"   toggles: {toggles}"))
-            self._show_first_failure(results)
+            opening, self._opening = self._opening, None
+            if opening is None or not self._open_step(*opening):
+                self._show_first_failure(results)
+
+    # -- opening a counterexample another mode asked for ------------------------------------
+    async def open_counterexample(self, arch: str, era: str, userspace: str, order: str,
+                                  claim: str, step: int) -> None:
+        """Check ``arch`` at ``era`` with ``userspace`` (the app routes a comment's request
+        here) and, when both orders are in, show ``claim`` under ``order`` at ``step``.
+
+        The check uses the era table's features and the toggles on screen: a counterexample
+        found on a tree whose features disagree with the table may not recur, and then the
+        screen says so and shows its own first failure."""
+        running = [w for w in self.workers if w.group == "sim"]
+        for worker in running:
+            worker.cancel()
+        if running:  # let the cancelled run report itself before the new one starts
+            with contextlib.suppress(WorkerCancelled):
+                await self.app.workers.wait_for_complete(running)
+            await asyncio.sleep(0)
+        picker = self.query_one(ProfilePicker)
+        with self.prevent(Select.Changed, Input.Changed):
+            picker.query_one("#arch", Select).value = arch
+            picker.query_one("#era", Input).value = era
+            picker.query_one("#userspace", Select).value = userspace
+        self._opening = (order, claim, step)
+        self.action_run()
+
+    def _open_step(self, order: str, claim_id: str, step: int) -> bool:
+        found = next((c for c in self.results[order].claims
+                      if c.id == claim_id and c.verdict == "fails"), None) \
+            if order in self.results else None
+        if found is None:
+            self.notify(f"{claim_id} does not fail under {order} here: the Simulator checks"
+                        " the era table's features and the toggles on screen",
+                        severity="warning", markup=False)
+            return False
+        self.show_claim(order, found)
+        table = self.query_one("#steps")
+        row = max(0, min(step, len(found.trace)) - 1)
+        if isinstance(table, DataTable):
+            table.move_cursor(row=row)
+            table.focus()
+        return True
 
     def _show_first_failure(self, results: dict[str, CheckResult]) -> None:
         """Open the failure with the shortest trace (the quickest to read), current first."""

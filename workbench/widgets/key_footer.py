@@ -187,9 +187,18 @@ class KeyFooter(Widget, can_focus=False):
             text.append(description, under(entry) + description_style + over(entry))
             spans.append((start, text.cell_len, entry))
 
-        room = width - (cell_len(palette.display) + cell_len(palette.description) + 3
-                        if palette is not None else 0)
-        shown, compact = fit(keys, room)
+        shown, compact = fit(keys, width)
+        if palette is not None:
+            # the palette key gives way last: first its description, then itself (ctrl+p is
+            # every Textual app's, and help names it)
+            kept: str | None = None
+            for kept in (palette.description, "", None):
+                room = width if kept is None else width - cell_len(palette.display) - (
+                    cell_len(kept) + 3 if kept else 2)
+                shown, compact = fit(keys, room)
+                if sum(entry_width(entry, compact) for entry in shown) <= room:
+                    break
+            palette = None if kept is None else palette._replace(description=kept)
         for entry in shown:  # padded, but a key without a description is drawn bare
             if entry.description:
                 add(entry, f"{'' if compact else ' '}{entry.display} ", f"{entry.description} ")
