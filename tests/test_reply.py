@@ -68,7 +68,7 @@ def test_the_reply_says_what_the_report_says(capsys: pytest.CaptureFixture[str])
         assert _flat(paragraph) in flat_report, paragraph[:200]
     assert "> Why is the order the way it is today?" in body
     assert "> Which of these comments would the swap make false?" in body
-    assert "comment-mpic-disconnect: made false by the swap" in _flat(body)
+    assert "mpic-disconnect (comment-mpic-disconnect): made false by the swap" in _flat(body)
 
 
 def test_a_single_message_file_works_and_keeps_a_reply_subject(

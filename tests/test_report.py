@@ -74,7 +74,7 @@ def test_the_answers_name_what_the_thread_asked(capsys: pytest.CaptureFixture[st
     assert "use after free: openpic" in sections["safe"]
     assert "**s390: safe in the model.**" in sections["safe"]
     assert "prevented by uv-refused-bound-destroy" in sections["enough"]
-    assert "comment-mpic-disconnect: **made false**" in sections["comments"]
+    assert "mpic-disconnect (comment-mpic-disconnect): **made false**" in sections["comments"]
     assert "This should only happen immediately before the mpic is destroyed" \
         in sections["comments"]
     cells = data["matrix"]["cells"]

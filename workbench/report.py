@@ -264,23 +264,16 @@ class Matrix:
 
 
 # -- the tree -----------------------------------------------------------------------------
-#: The comment anchor (history.tree.anchors) each comment claim encodes.
-CLAIM_ANCHORS = {
-    "comment-destroy-devices-lock": "destroy-devices-lock",
-    "comment-device-ops-destroy": "ops-destroy",
-    "comment-s390-arch-destroy": "s390-destroy-vm",
-    "comment-pv-notifier": "pv-notifier",
-    "comment-mpic-disconnect": "mpic-disconnect",
-}
-
-
-def read_tree(src: KernelSource, repo: KernelRepo | None, label: str) -> TreeFacts:
-    """The call order, the landmarks and the comments, as ``src`` (and its git history,
-    when ``repo`` is given) show them."""
+def read_tree(src: KernelSource, repo: KernelRepo | None, label: str,
+              catalog: str | None = None) -> TreeFacts:
+    """The call order, the landmarks and the catalogued comments (``workbench.comments``,
+    plus a user's ``catalog``), as ``src`` (and its git history, when ``repo`` is given)
+    show them."""
     from history.git import queries
     from history.git.landmarks import LANDMARKS
     from history.results import ResolvedLandmark
-    from history.tree import anchors, extract
+    from history.tree import extract
+    from workbench.comments import load_catalog, read_comments
 
     version = extract.read_version(src)
     listing = extract.steps(src, extract.KVM_MAIN, "kvm_destroy_vm")
@@ -301,19 +294,20 @@ def read_tree(src: KernelSource, repo: KernelRepo | None, label: str) -> TreeFac
     else:
         marks = tuple(ResolvedLandmark(landmark=m, sha=None, how="absent").to_json()
                       for m in LANDMARKS)
-    by_key = {a.key: a for a in anchors.ANCHORS}
+    entries = load_catalog(catalog)
     comments = []
-    for claim, key in CLAIM_ANCHORS.items():
-        anchor = by_key[key]
-        found = anchors.find(src, anchor) if src.exists(anchor.path) else None
-        entry: dict[str, Any] = {"claim": claim, "anchor": key, "path": anchor.path,
-                                 "symbol": anchor.symbol, "fact": anchor.fact}
-        if found is None:
-            entry["why"] = (f"no such comment at {anchor.symbol}" if src.exists(anchor.path)
-                            else f"{anchor.path} is not in this tree")
+    for entry, found in zip(entries, read_comments(src, entries), strict=True):
+        item: dict[str, Any] = {"id": entry.id, "claims": list(entry.claims),
+                                "path": entry.anchor.path, "symbol": entry.anchor.symbol,
+                                "facts": list(entry.facts), "assumption": entry.assumption,
+                                "not_modelled": entry.not_modelled}
+        if found.text is None:
+            item["why"] = (f"{entry.anchor.path} is not in this tree"
+                           if not src.exists(entry.anchor.path)
+                           else f"no such comment at {entry.anchor.symbol}")
         else:
-            entry.update(line=found.start, text=found.text)
-        comments.append(entry)
+            item.update(line=found.start, text=found.text)
+        comments.append(item)
     return TreeFacts(label, src.rev, version.full if version else "unknown", order, marks,
                      repo is not None, tuple(comments))
 
@@ -506,35 +500,55 @@ def answer_enough(matrix: Matrix) -> Section:
 
 
 def answer_comments(matrix: Matrix, tree: TreeFacts) -> Section:
-    """Which comments the swap makes false: comment claims it breaks, quoted from the tree."""
-    from sim.claims import CLAIM_BY_ID
+    """Which comments the swap makes false: each catalogued comment, quoted from the tree,
+    with the claims that encode it judged on the arches it speaks about."""
+    from workbench.comments import arch_dir
 
-    quoted = {c["claim"]: c for c in tree.comments}
     paragraphs = []
-    for claim in matrix.claims:
-        if not CLAIM_BY_ID[claim].comment:
+    unmodelled = []
+    for comment in tree.comments:
+        if not comment["claims"]:
+            unmodelled.append(f"{comment['id']} ({comment['not_modelled']})")
             continue
-        cells = [c for arch in matrix.arches for c in matrix.where(arch, claim, regressed)]
-        where = quoted.get(claim)
-        if where is not None and where.get("text"):
-            source = f"{where['path']}:{where['line']}:\n" + quote_comment(str(where["text"]))
-        elif where is not None:
-            source = f"{where['path']}: not found in this tree ({where.get('why', 'absent')})"
+        if comment.get("text"):
+            source = (f"{comment['path']}:{comment['line']}:\n"
+                      + quote_comment(str(comment["text"])))
         else:
-            source = CLAIM_BY_ID[claim].comment
+            source = f"{comment['path']}: not in this tree at this revision ({comment['why']})"
+        arches = [a for a in matrix.arches if _speaks_about(arch_dir(comment["path"]), a)]
+        cells = [c for arch in arches for claim in comment["claims"]
+                 if claim in matrix.claims for c in matrix.where(arch, claim, regressed)]
+        encoded = ", ".join(comment["claims"])
         if not cells:
-            paragraphs.append(f"- {claim}: stays true after the swap on every architecture "
-                              f"checked. {source}")
+            paragraphs.append(f"- {comment['id']} ({encoded}): stays true after the swap on "
+                              f"{_arch_list(arches, matrix)}. {source}")
             continue
         per_arch = []
         for arch in dict.fromkeys(c.arch for c in cells):
             mine = [c for c in cells if c.arch == arch]
-            per_arch.append(f"on {arch} in {span(matrix, mine)}: "
-                            f"{why(_shortest(mine, 1).runs[1])}")
-        paragraphs.append(f"- {claim}: **made false** by the swap " + "; ".join(per_arch)
-                          + f". {source}")
+            shown = _shortest(mine, 1)
+            per_arch.append(f"on {arch} in {span(matrix, mine)}: {shown.claim} fails, "
+                            f"{why(shown.runs[1])}")
+        paragraphs.append(f"- {comment['id']} ({encoded}): **made false** by the swap "
+                          + "; ".join(per_arch) + f". {source}")
+    if unmodelled:
+        paragraphs.append("Not judged (no claim of the model encodes what they assume): "
+                          + "; ".join(unmodelled) + ".")
     return Section("comments", "Which code comments would the swap make false?",
                    tuple(paragraphs))
+
+
+def _speaks_about(directory: str | None, arch: str) -> bool:
+    """A comment in arch/<dir>/ speaks about that directory's arches only."""
+    from sim.arches import ARCHES
+
+    return directory is None or ARCHES[arch].kernel_dir == directory
+
+
+def _arch_list(arches: Sequence[str], matrix: Matrix) -> str:
+    if list(arches) == list(matrix.arches):
+        return "every architecture checked"
+    return ", ".join(arches) if arches else "no architecture of this report"
 
 
 def quote_comment(text: str) -> str:

@@ -73,7 +73,7 @@ async def test_blame_the_comment_in_history() -> None:
         assert (blame.start, blame.end) == (lock.found.start, lock.found.end)
         # the demo wrote it with a28ebea2adc4 (F2.3: "Protect device ops->create and list_add
         # with kvm->lock"), its rculist commit (F3.2) touched a line since
-        assert {line.sha[:12] for line in blame.lines} == {"c8fc1e29e065", "84a71b45fff5"}
+        assert {line.sha[:12] for line in blame.lines} == {"56d2713d3977", "272565f384af"}
 
 
 async def test_missing_comment_cannot_be_blamed_or_opened() -> None:
