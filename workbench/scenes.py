@@ -36,6 +36,8 @@ SCENES: tuple[Scene, ...] = (
     Scene("history-blame", ("b",), about="blame of kvm_destroy_vm() at HEAD"),
     Scene("history-landmarks", ("L",), about="landmark commits resolved by Upstream: trailer"),
     Scene("simulator", ("s",), about="s390 6.12, both call orders, first counterexample"),
+    Scene("simulator-powerpc-e500", ("s", "enter", "down", "down", "enter", "r"),
+          about="powerpc-e500 6.12: the swap is a use after free of the MPIC"),
     Scene("history-80x24", (), SMALL, "the list over the detail, subjects readable"),
     Scene("history-trace-80x24", ("t",), SMALL, "the function's history under the list"),
     Scene("history-blame-80x24", ("b",), SMALL, "blame under the list"),
