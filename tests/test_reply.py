@@ -11,19 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli import main
+from tests.cli_run import run_cli as _cli
 
 THREAD = Path(__file__).parent / "fixtures" / "rfc-thread.mbox"
 ARCHES = ("--arch", "s390", "--arch", "powerpc-e500")
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_info:
-        code = int(exit_info.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _flat(text: str) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.cli_run import run_cli as _cli
 from workbench.checks import CheckRequest, check_many
-from workbench.cli import main
 from workbench.report import (
     Column,
     TreeFacts,
@@ -21,16 +21,6 @@ from workbench.report import (
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("KVM_WORKBENCH_UPDATE_GOLDEN") == "1"
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Exit status (argparse's errors exit, the others return), stdout, stderr."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_info:
-        code = int(exit_info.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _golden(name: str, text: str) -> None:

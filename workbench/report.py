@@ -391,6 +391,15 @@ def _shortest(cells: Sequence[Cell], order: int) -> Cell:
     return min(reversed(cells), key=lambda c: len(c.runs[order]["trace"]))
 
 
+def swapped_counterexample(claim: str, cells: Sequence[Cell]) -> str:
+    """The shortest of ``cells``' counterexamples under the swap: where, why, each step."""
+    shown = _shortest(cells, 1)
+    run = shown.runs[1]
+    return (f"{claim} under the swap ({shown.era}, userspace {shown.userspace}): {why(run)}. "
+            f"Shortest counterexample, {_steps(len(run['trace']))}:\n"
+            + "\n".join("    " + line for line in trace_lines(run)))
+
+
 def answer_why_order(tree: TreeFacts) -> Section:
     """Why is the order what it is: the order in the tree, and the commits that made it."""
     marks = {m["key"]: m for m in tree.landmarks}
@@ -438,12 +447,7 @@ def answer_safe(matrix: Matrix) -> Section:
         parts = [f"**{arch}: not safe.** The swap breaks "
                  + ", ".join(f"{claim} in {span(matrix, cells)}"
                              for claim, cells in broken.items()) + "."]
-        for claim, cells in broken.items():
-            shown = _shortest(cells, 1)
-            run = shown.runs[1]
-            parts.append(f"{claim} under the swap ({shown.era}, userspace {shown.userspace}): "
-                         f"{why(run)}. Shortest counterexample, {_steps(len(run['trace']))}:\n"
-                         + "\n".join("    " + line for line in trace_lines(run)))
+        parts += [swapped_counterexample(claim, cells) for claim, cells in broken.items()]
         paragraphs.append("\n\n".join(parts))
     return Section("safe", "Is the swap safe on every architecture?", tuple(paragraphs))
 
@@ -472,12 +476,7 @@ def answer_enough(matrix: Matrix) -> Section:
         parts = ["**Not enough:** after the swap "
                  + "; ".join(f"{claim} still fails in {span(matrix, cells)}"
                              for claim, cells in still.items()) + "."]
-        for claim, cells in still.items():
-            shown = _shortest(cells, 1)
-            run = shown.runs[1]
-            parts.append(f"{claim} under the swap ({shown.era}, userspace {shown.userspace}): "
-                         f"{why(run)}. Shortest counterexample, {_steps(len(run['trace']))}:\n"
-                         + "\n".join("    " + line for line in trace_lines(run)))
+        parts += [swapped_counterexample(claim, cells) for claim, cells in still.items()]
         paragraphs.append("\n\n".join(parts))
     else:
         paragraphs.append("**Enough in the model:** after the swap every SE claim holds in "

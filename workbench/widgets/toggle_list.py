@@ -25,8 +25,8 @@ class ToggleList(OptionList):
     values: var[dict[str, str]] = var(_defaults)
     """The value of every toggle (a new dict on each change, so watchers fire)."""
 
-    class Changed(Message):
-        """A toggle took its next value."""
+    class ToggleMessage(Message):
+        """A message about one toggle and its value."""
 
         def __init__(self, toggle_list: ToggleList, toggle: str, value: str) -> None:
             super().__init__()
@@ -37,6 +37,12 @@ class ToggleList(OptionList):
         @property
         def control(self) -> ToggleList:
             return self.toggle_list
+
+    class Changed(ToggleMessage):
+        """A toggle took its next value."""
+
+    class Highlighted(ToggleMessage):
+        """The cursor is on a toggle."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(*self._toggle_options(_defaults()), id=id)
@@ -60,19 +66,6 @@ class ToggleList(OptionList):
         self.values = {**self.values, name: value}
         self.post_message(self.Changed(self, name, value))
         self.post_message(self.Highlighted(self, name, value))
-
-    class Highlighted(Message):
-        """The cursor is on a toggle."""
-
-        def __init__(self, toggle_list: ToggleList, toggle: str, value: str) -> None:
-            super().__init__()
-            self.toggle_list = toggle_list
-            self.toggle = toggle
-            self.value = value
-
-        @property
-        def control(self) -> ToggleList:
-            return self.toggle_list
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, message: OptionList.OptionHighlighted) -> None:
