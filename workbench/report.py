@@ -407,9 +407,10 @@ def answer_why_order(tree: TreeFacts) -> Section:
     born, swap = marks.get("device-api"), marks.get("destroy-devices")
 
     def cite(mark: dict[str, Any]) -> str:
-        where = (f"in this tree {mark['sha'][:12]}, {str(mark['date'])[:10]}"
-                 if mark["present"] else "not in this tree")
-        return f"{mark['upstream'][:12]} \"{mark['subject']}\" ({mark['version']}; {where})"
+        where = ("" if not tree.has_history
+                 else f"; in this tree {mark['sha'][:12]}, {str(mark['date'])[:10]}"
+                 if mark["present"] else "; not in this tree")
+        return f"{mark['upstream'][:12]} \"{mark['subject']}\" ({mark['version']}{where})"
 
     if swap is not None and born is not None:
         paragraphs.append(
@@ -588,7 +589,9 @@ def render_markdown(report: Report) -> str:
     tree = report.tree
     out = ["# kvm_destroy_vm(): kvm_arch_destroy_vm() before or after kvm_destroy_devices()",
            "",
-           f"Tree: {tree.label} at {tree.rev} (release {tree.release}). Checked "
+           f"Tree: {tree.label} "
+           + (f"at {tree.rev}" if tree.has_history else "(a source tree without git history)")
+           + f" (release {tree.release}). Checked "
            f"{len(report.cells) // max(1, len(report.claims)) * len(ORDERS)} profiles: "
            f"{len(report.arches)} architectures × {len(report.columns)} eras × "
            f"{len(report.userspaces)} userspaces × both orders, every fd-close order and "
