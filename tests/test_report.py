@@ -181,3 +181,28 @@ def test_markdown_folds_identical_orders_and_userspaces() -> None:
     assert "### powerpc-e500 (every userspace)" in text
     assert "| no-uaf " in text and "holds → FAILS" in text
     assert "One verdict means both orders agree (order-neutral)" in text
+
+
+def test_the_pool_starts_under_a_stderr_without_a_descriptor(tmp_path: Path) -> None:
+    """Inside the TUI sys.stderr is Textual's capture (fileno() is -1); the pool's resource
+    tracker must still start, in a fresh process where it is not running yet."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "under_capture.py"
+    script.write_text(
+        "import io, sys\n"
+        "class Capture(io.TextIOBase):\n"
+        "    def fileno(self): return -1\n"
+        "    def write(self, text): return len(text)\n"
+        "if __name__ == '__main__':\n"
+        "    from workbench.checks import CheckRequest, check_many\n"
+        "    sys.stderr = Capture()\n"
+        "    runs = check_many([CheckRequest(a, '6.12', 'current') for a in ('x86', 'riscv')],\n"
+        "                      workers=2, use_cache=False)\n"
+        "    print(len(runs))\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=120,
+                          check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "2", proc.stderr[-2000:]

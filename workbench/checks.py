@@ -9,11 +9,15 @@ toggle, feature or tree (which changes the features) is a different key, never a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import cache
 from multiprocessing import get_context
@@ -134,26 +138,70 @@ def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
     if progress is not None:
         progress(len(results), total)
     count = min(workers or os.cpu_count() or 1, len(missing))
-    if count <= 1:
-        for index in missing:
-            if cancelled is not None and cancelled():
-                raise CheckCancelled(len(results))
-            arrived(index, requests[index].run())
-    else:
-        # spawn, not fork: the TUI calls this from a thread, and forking a threaded process
-        # can copy a held lock into the child
-        with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as pool:
-            pending: dict[Future[dict[str, Any]], int] = {
-                pool.submit(_run_request, requests[index]): index
-                for index in _largest_first(requests, missing)}
-            while pending:
-                done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                if cancelled is not None and cancelled():
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise CheckCancelled(len(results))
-                for future in done:
-                    arrived(pending.pop(future), future.result())
+    if count > 1:
+        # the platform may refuse worker processes (descriptors, limits, a sandbox): then
+        # the checks not done yet run in this process below, with the same results
+        with contextlib.suppress(OSError, ValueError, BrokenProcessPool):
+            _run_pooled(requests, missing, count, arrived, cancelled)
+    for index in missing:
+        if index in results:
+            continue
+        if cancelled is not None and cancelled():
+            raise CheckCancelled(len(results))
+        arrived(index, requests[index].run())
     return [results[index] for index in range(total)]
+
+
+_TRACKER_LOCK = threading.Lock()
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr.
+
+    The tracker is spawned with ``sys.stderr.fileno()`` among the descriptors it keeps. Inside
+    a Textual app ``sys.stderr`` is the app's capture, whose ``fileno()`` is -1, and the spawn
+    then fails ("bad value(s) in fds_to_keep"): the first Report of a TUI session would. For
+    the moment of the start, the interpreter's own stderr stands in.
+    """
+    from multiprocessing import resource_tracker
+
+    with _TRACKER_LOCK:
+        saved = sys.stderr
+        try:
+            if _fileno(saved) < 0 and sys.__stderr__ is not None:
+                sys.stderr = sys.__stderr__
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def _fileno(stream: object) -> int:
+    try:
+        return int(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return -1
+
+
+def _run_pooled(requests: Sequence[CheckRequest], missing: list[int], count: int,
+                arrived: Callable[[int, dict[str, Any]], None],
+                cancelled: Callable[[], bool] | None) -> None:
+    """The missing checks on ``count`` spawned processes, each result handed to ``arrived``
+    as it comes (spawn, not fork: the TUI calls this from a thread, and forking a threaded
+    process can copy a held lock into the child)."""
+    from sim.errors import CheckCancelled
+
+    _start_resource_tracker()
+    with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as pool:
+        pending: dict[Future[dict[str, Any]], int] = {
+            pool.submit(_run_request, requests[index]): index
+            for index in _largest_first(requests, missing)}
+        while pending:
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            if cancelled is not None and cancelled():
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise CheckCancelled(0)
+            for future in done:
+                arrived(pending.pop(future), future.result())
 
 
 def _largest_first(requests: Sequence[CheckRequest], indexes: Iterable[int]) -> list[int]:

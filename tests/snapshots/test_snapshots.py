@@ -74,3 +74,19 @@ def test_every_screen_has_a_small_and_a_large_scene() -> None:
     for prefix in ("history", "simulator", "comments", "report", "help"):
         sizes = {scene.size for scene in SCENES if scene.name.startswith(prefix)}
         assert {SMALL, LARGE} <= sizes, prefix
+
+
+def test_no_saved_picture_shows_an_accidental_failure() -> None:
+    """A scene that failed when its snapshot was saved would go on matching its own failure:
+    only the error scene may picture one."""
+    import html
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "__snapshots__" / "test_snapshots"
+    for svg in sorted(folder.glob("*.svg")):
+        if "error" in svg.name:
+            continue
+        text = html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg.read_text())))
+        text = text.replace("\xa0", " ")
+        assert not re.search(r"\bfailed: |Traceback|no result\b", text), svg.name
