@@ -27,24 +27,37 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
 
 def verdict_text(result: ClaimResult) -> str:
     """'holds', 'FAILS', 'holds (vacuous)', 'holds (comment absent)'."""
-    if result.verdict == "fails":
+    return verdict_words(result.verdict, present=result.present, vacuous=result.vacuous)
+
+
+def verdict_words(verdict: str, *, present: bool, vacuous: bool) -> str:
+    """The verdict label from a claim's fields (also what a remembered run's JSON has)."""
+    if verdict == "fails":
         return "FAILS"
-    if not result.present:
-        return f"{result.verdict} (comment absent)"
-    if result.vacuous:
-        return f"{result.verdict} (vacuous)"
-    return result.verdict
+    if not present:
+        return f"{verdict} (comment absent)"
+    if vacuous:
+        return f"{verdict} (vacuous)"
+    return verdict
 
 
 def why_text(result: ClaimResult) -> str:
     """The table's 'why': the failure, the guards that held it, or why it is vacuous."""
-    if result.reason:
-        return result.reason
-    if result.vacuous:
-        return result.vacuous_reason
-    if result.prevented_by:
-        return "prevented by " + ", ".join(f"{p.guard} ×{p.count:,}" for p in result.prevented_by)
-    return "-"
+    return why_words(result.reason, vacuous=result.vacuous,
+                     vacuous_reason=result.vacuous_reason,
+                     prevented=[(p.guard, p.count) for p in result.prevented_by])
+
+
+def why_words(reason: str, *, vacuous: bool, vacuous_reason: str,
+              prevented: Sequence[tuple[str, int]], otherwise: str = "-") -> str:
+    """The 'why' from a claim's fields; ``otherwise`` when nothing needed preventing."""
+    if reason:
+        return reason
+    if vacuous:
+        return vacuous_reason
+    if prevented:
+        return "prevented by " + ", ".join(f"{guard} ×{count:,}" for guard, count in prevented)
+    return otherwise
 
 
 def render_run(result: CheckResult) -> list[str]:

@@ -80,24 +80,21 @@ _SHARED = frozenset({"id", "title", "facts"})
 
 
 def label(claim: dict[str, Any]) -> str:
-    """The CLI's verdict words for a claim's JSON (sim.render.verdict_text, from JSON)."""
-    if claim["verdict"] == "fails":
-        return "FAILS"
-    if not claim["comment_present"]:
-        return "holds (comment absent)"
-    return "holds (vacuous)" if claim["vacuous"] else "holds"
+    """The CLI's verdict words for a claim's JSON."""
+    from sim.render import verdict_words
+
+    return verdict_words(claim["verdict"], present=claim["comment_present"],
+                         vacuous=claim["vacuous"])
 
 
 def why(claim: dict[str, Any]) -> str:
-    """The CLI's 'why' for a claim's JSON (sim.render.why_text, from JSON)."""
-    if claim["reason"]:
-        return str(claim["reason"])
-    if claim["vacuous"]:
-        return str(claim["vacuous_reason"])
-    if claim["prevented_by"]:
-        return "prevented by " + ", ".join(f"{p['guard']} ×{p['count']:,}"
-                                           for p in claim["prevented_by"])
-    return "no path breaks it"
+    """The CLI's 'why' for a claim's JSON; a sentence where the CLI's table has '-'."""
+    from sim.render import why_words
+
+    return why_words(claim["reason"], vacuous=claim["vacuous"],
+                     vacuous_reason=claim["vacuous_reason"],
+                     prevented=[(p["guard"], p["count"]) for p in claim["prevented_by"]],
+                     otherwise="no path breaks it")
 
 
 @dataclass(frozen=True, slots=True)
