@@ -121,8 +121,10 @@ class ApBus:
         self._inject()
 
     def _pick(self, count: int, share: float) -> list[int]:
-        k = max(1, round(count * share))
-        return sorted(self.rng.sample(range(count), min(k, count)))
+        """Each of ``count`` targets independently with probability ``share`` (so a share of
+        one adapter is a chance, not a certainty)."""
+        draw = self.rng.random
+        return [i for i in range(count) if draw() < share]
 
     def _inject(self) -> None:
         hw = self.hw

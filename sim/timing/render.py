@@ -83,7 +83,12 @@ def summary(r: TimingResult) -> list[str]:
 def violation(r: TimingResult) -> list[str]:
     """The first violating queue and its events."""
     if r.first is None:
-        return ["  every queue verified before any destroy; nothing refused"]
+        refused = any(not a.ok for a in r.attempts)
+        if r.counts["verified"] == r.queues:
+            return ["  no violation: every queue verified"
+                    + ("; the refusals cost nothing" if refused else "; no destroy refused")]
+        return ["  no violation: no queue reset on this path"
+                + ("; the refusals cost nothing" if refused else ", no destroy refused")]
     lines = [f"  first violating queue {r.first.apqn}: {r.first.why}"]
     lines += [f"    {fmt_ms(t / 1000):>9}  {text}" for t, text in r.first.timeline]
     return lines
