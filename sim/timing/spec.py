@@ -14,8 +14,8 @@ Faults (``--fault``, repeatable), each ``KIND:TARGET[@MS]``:
 adapter answers DECONFIGURED / CHECKSTOPPED / Q_NOT_AVAIL from MS on; default @10, i.e.
 mid-reset), ``assoc-fail`` (an SE association failed asynchronously: TAPQ answers 0x35 after
 the first reset until a second one completes, F6.6). TARGET is an APQN ``AA.DDDD`` (hex, as the
-kernel prints it), an adapter ``AA`` (hex) for the adapter faults, or ``P%`` — each queue (adapter) faults with
-that probability, drawn from the run's seed.
+kernel prints it), an adapter ``AA`` (hex) for the adapter faults, or ``P%`` — each queue
+(adapter) faults with that probability, drawn from the run's seed.
 """
 
 from __future__ import annotations
