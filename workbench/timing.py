@@ -113,32 +113,42 @@ class TimingReport:
         }
 
 
-def _pool_map(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
+def _pool_map(chunks: Sequence[Chunk], *, pool: bool = True,
+              cancelled: Callable[[], bool] | None = None) -> list[dict[str, Any]]:
+    """The chunks on every core (``pool``) or in this process, stopping when cancelled."""
     from workbench.checks import run_jobs
 
     out: dict[int, dict[str, Any]] = {}
-    run_jobs(chunks, arrived=out.__setitem__)
+    run_jobs(chunks, workers=None if pool else 1, arrived=out.__setitem__,
+             cancelled=cancelled)
     return [out[i] for i in range(len(chunks))]
 
 
 def run_timing(request: TimingRequest, *, progress: Progress | None = None,
-               pool: bool = True) -> TimingReport:
-    """Every (order, path) of the request; Monte-Carlo chunks spread over every core."""
+               pool: bool = True, cancelled: Callable[[], bool] | None = None
+               ) -> TimingReport:
+    """Every (order, path) of the request; Monte-Carlo chunks spread over every core.
+    ``cancelled`` stops between runs and chunks (``CheckCancelled``)."""
+    from sim.errors import CheckCancelled
     from sim.timing.link import check_linked
 
     total = len(request.orders) * len(request.paths)
-    runs = []
+    runs: list[TimingRun] = []
     checked: dict[tuple[str, tuple[str, ...]], CheckResult] = {}
     for order in request.orders:
         profile = request.profile(order)
         for path in request.paths:
+            if cancelled is not None and cancelled():
+                raise CheckCancelled(len(runs))
             result = simulate(profile, request.hw, path=path, seed=request.seed)
             mc = None
             if request.runs:
-                chunks = max(1, min(8, request.runs // 50))
+                chunks = max(1, min(16, request.runs // 50))
                 mc = monte_carlo(profile, request.hw, path=path, seed=request.seed,
                                  runs=request.runs, chunks=chunks,
-                                 map_chunks=_pool_map if pool and chunks > 1 else None)
+                                 map_chunks=lambda pieces: _pool_map(
+                                     pieces, pool=pool and len(pieces) > 1,
+                                     cancelled=cancelled))
             classes = mc.classes if mc else result.classes
             layer1 = None
             if request.check and classes:

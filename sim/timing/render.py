@@ -31,14 +31,16 @@ def fmt_ms(ms: float) -> str:
     return f"{ms:.3g} ms"
 
 
-def timeline(phases: tuple[Phase, ...], width: int = 40) -> list[str]:
-    """One line per phase: indented name, span, and a bar on a shared time axis."""
+def timeline(phases: tuple[Phase, ...], width: int = 40, name_width: int = 58,
+             span_width: int = 24, horizon: int = 0) -> list[str]:
+    """One line per phase: indented name, span, and a bar on a shared time axis (to
+    ``horizon`` µs at least: a hung run's axis runs to its last event)."""
     if not phases:
         return []
-    ends = [p.end for p in phases if p.end >= 0] + [p.start for p in phases]
+    ends = [p.end for p in phases if p.end >= 0] + [p.start for p in phases] + [horizon]
     total = max(max(ends), 1)
     rows = []
-    name_width = min(58, max(len(p.name) + 2 * (p.depth) for p in phases))
+    name_width = min(name_width, max(len(p.name) + 2 * (p.depth) for p in phases))
     for p in phases:
         lo = round(p.start / total * width)
         if p.end < 0:
@@ -49,7 +51,7 @@ def timeline(phases: tuple[Phase, ...], width: int = 40) -> list[str]:
             bar = " " * lo + ("━" * (hi - lo) if hi > lo else "│")
             span = f"{fmt_ms(p.start / 1000)} +{fmt_ms((p.end - p.start) / 1000)}"
         name = ("  " * p.depth + p.name)[:name_width]
-        rows.append(f"{name:<{name_width}}  {span:<24} {bar}")
+        rows.append(f"{name:<{name_width}}  {span:<{span_width}} {bar}")
     return rows
 
 

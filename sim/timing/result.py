@@ -80,6 +80,8 @@ class TimingResult:
     classes: tuple[str, ...]
     events: int
     flags: dict[str, bool] = field(default_factory=dict)
+    last_event_us: int = 0
+    """When the clock last moved (for a hung run: when nothing could change any more)."""
 
     @property
     def hung(self) -> bool:
@@ -206,4 +208,4 @@ def simulate(profile: Profile, hw: Hardware, *, path: str, seed: int = 1,
         warned=sum(t.warned), bound_at_destroy=bound, attempts=tuple(t.attempts),
         warns={k: v for k, v in t.tl.counts.items()}, leaks=tuple(t.leaks),
         log=tuple(t.tl.log), notes=tuple(dict.fromkeys(t.notes)), first=violation,
-        classes=_classes(t), events=t.clock.events, flags=flags)
+        classes=_classes(t), events=t.clock.events, flags=flags, last_event_us=t.clock.now)

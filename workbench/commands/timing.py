@@ -117,7 +117,8 @@ def render_report(report: Any) -> str:
     for timed in report.runs:
         r = timed.result
         lines += ["", *render.summary(r)]
-        lines += ["  phases:"] + ["    " + row for row in render.timeline(r.phases)]
+        rows = render.timeline(r.phases, horizon=r.last_event_us)
+        lines += ["  phases:"] + ["    " + row for row in rows]
         lines += render.violation(r)
         log = r.log_lines()
         if log:
