@@ -91,9 +91,11 @@ class TimingReport:
             f"Ultravisor latencies: Destroy {hw.uv_destroy_ms:g} ms, Destroy Fast"
             f" {hw.uv_fast_ms:g} ms, Destroy Secure CPU {hw.uv_cpu_ms:g} ms per vCPU",
             "a reset's effect (queue emptied, IRQ off, SE binding dissolved) lands when it"
-            " completes; until then ZAPQ/TAPQ report RESET_IN_PROGRESS and the queue as it was"
-            " (both trees poll TAPQ after ZAPQ for that effect: [6.1] vfio_ap_ops.c:1649-1654,"
-            " [6.12] :1948-1988)",
+            " completes; until then TAPQ reports RESET_IN_PROGRESS and the queue as it was;"
+            f" --zapq-status {hw.zapq_status}: a reset-starting ZAPQ shows "
+            + ("the queue as it was (both trees poll TAPQ after ZAPQ for the effect: [6.1]"
+               " vfio_ap_ops.c:1649-1654, [6.12] :1948-1988)" if hw.zapq_status == "as-was"
+               else "it already reset (a what-if against the kernel's own polling)"),
             f"guest: interrupts {'enabled' if hw.irq else 'disabled'} on every queue;"
             f" {'every queue bound and associated' if hw.bound else 'no queue bound'}"
             " where the era lets an SE guest use AP (pv-ap, v6.6, F7.13)",
@@ -106,7 +108,7 @@ class TimingReport:
             "hardware": {"adapters": hw.adapters, "domains": hw.domains, "queues": hw.queues,
                          "latency": hw.latency.spelling(),
                          "faults": [f.spelling() for f in hw.faults], "irq": hw.irq,
-                         "bound": hw.bound, "hz": hw.hz},
+                         "bound": hw.bound, "hz": hw.hz, "zapq_status": hw.zapq_status},
             "seed": req.seed, "runs_per_order": req.runs,
             "assumptions": self.assumptions(),
             "runs": [run.to_json() for run in self.runs],

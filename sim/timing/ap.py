@@ -187,6 +187,8 @@ class ApBus:
             if self.adapter_at[q // self.hw.domains] <= t + latency:
                 self.done_at[q] = NEVER  # the adapter fails before this reset completes
         self._settle(q, t)
+        if self.hw.zapq_status == "reset-done":
+            return NORMAL, True, False
         return NORMAL, self.empty[q], self.irq[q]
 
     def tapq(self, q: int, t: int) -> tuple[int, bool, bool]:

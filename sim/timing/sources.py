@@ -29,6 +29,8 @@ CITATIONS: tuple[Citation, ...] = (
              "the 'worst' latency: the AP bus's own reset timeout, 0.7 s"),
     Citation("6.12", "drivers/s390/crypto/ap_bus.h", 25, "AP_RESET_TIMEOUT",
              "the 'worst' latency: the AP bus's own reset timeout, 0.7 s"),
+    Citation("6.1", _VFIO_AP, 235, "vfio_ap_wait_for_irqclear",
+             "the IR bit clears asynchronously: the kernel polls TAPQ for it (zapq-status)"),
     Citation("6.1", _VFIO_AP, 1607, "vfio_ap_mdev_reset_queue", "the bounded reset"),
     Citation("6.1", _VFIO_AP, 1612, "retry2 = 2", "two status checks"),
     Citation("6.1", _VFIO_AP, 1625, "msleep(20)", "one ZAPQ retry after 20 ms"),

@@ -35,6 +35,7 @@ DEFAULT_LATENCY = "lognormal:2.3,1.0"
 #: CONFIG_HZ_100=y in arch/s390/configs/defconfig ([6.1] :47, [6.12] :48); a distribution's own
 #: config may differ, hence ``--hz``.
 DEFAULT_HZ = 100
+ZAPQ_STATUS = ("as-was", "reset-done")
 MAX_ADAPTERS = 256
 MAX_DOMAINS = 256
 
@@ -171,6 +172,12 @@ class Hardware:
     bound: bool = True
     """The SE guest bound and associated every queue (where its era allows it, F6.9, F7.13)."""
     hz: int = DEFAULT_HZ
+    zapq_status: str = "as-was"
+    """What the status word of a ZAPQ that starts a reset shows: ``as-was`` (the queue before
+    the reset; its effect lands when it completes) or ``reset-done`` (already empty with
+    interrupts off). Firmware-defined; the default is the side the kernel's own code supports:
+    both trees poll TAPQ after the ZAPQ for that effect ([6.1] vfio_ap_ops.c:1649-1654, [6.12]
+    :1948-1988), and [6.1] waits for the IR bit to clear after AQIC too (:235-262)."""
     uv_destroy_ms: float = 5.0
     """Destroy Secure Configuration (normal) latency: an assumption, no public figure."""
     uv_fast_ms: float = 1.0
@@ -184,6 +191,9 @@ class Hardware:
             problems.append(f"--adapters {self.adapters}: expected 1..{MAX_ADAPTERS}")
         if not 1 <= self.domains <= MAX_DOMAINS:
             problems.append(f"--domains {self.domains}: expected 1..{MAX_DOMAINS}")
+        if self.zapq_status not in ZAPQ_STATUS:
+            problems.append(f"--zapq-status {self.zapq_status!r}: expected"
+                            f" {' or '.join(ZAPQ_STATUS)}")
         if self.hz not in (100, 250, 300, 1000):
             problems.append(f"--hz {self.hz}: expected 100, 250, 300 or 1000 (kernel/Kconfig.hz)")
         for fault in self.faults:

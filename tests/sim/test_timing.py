@@ -89,6 +89,15 @@ def test_61_reset_seen_at_first_tapq_still_warns() -> None:
     assert r.classes == ("unverified",)
 
 
+def test_61_warn_rests_on_what_the_zapq_status_shows() -> None:
+    """The named firmware assumption: a ZAPQ status that already shows the reset done makes
+    6.1's first check pass (no WARN) although the reset is still running."""
+    r = timed("6.1", hw("fixed:5", zapq_status="reset-done"))
+    assert r.counts["verified"] == 4 and r.warned == 0
+    with pytest.raises(SimError, match="zapq-status"):
+        hw("fixed:5", zapq_status="maybe")
+
+
 def test_61_slow_reset_is_given_up_and_the_second_tapq_is_never_read() -> None:
     r = timed("6.1", hw("fixed:100"))
     assert r.counts["unverified"] == 4 and r.warned == 4

@@ -51,6 +51,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--unbound", action="store_true",
                         help="the SE guest bound no queue (default: every queue bound)")
     parser.add_argument("--hz", type=int, default=None, help="kernel HZ (default 100)")
+    parser.add_argument("--zapq-status", choices=("as-was", "reset-done"), default="as-was",
+                        help="what a reset-starting ZAPQ's status shows (firmware-defined;"
+                        " default as-was: the queue before the reset)")
     parser.add_argument("--toggle", action="append", default=[], metavar="NAME=VALUE",
                         help="a firmware assumption (see `sim --list-toggles`)")
     parser.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=1,
@@ -75,7 +78,8 @@ def request_from(args: argparse.Namespace) -> Any:
                   latency=parse_latency(args.latency or DEFAULT_LATENCY),
                   faults=tuple(parse_fault(spec) for spec in args.fault),
                   irq=args.irq == "on", bound=not args.unbound,
-                  hz=DEFAULT_HZ if args.hz is None else args.hz)
+                  hz=DEFAULT_HZ if args.hz is None else args.hz,
+                  zapq_status=args.zapq_status)
     request = TimingRequest(
         era=args.era, orders=("current", "reversed") if args.order == "both" else (args.order,),
         paths=("exit", "reboot") if args.path == "both" else (args.path,),
