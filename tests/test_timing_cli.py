@@ -63,3 +63,15 @@ def test_check_exits_1_when_a_linked_claim_fails(capsys: pytest.CaptureFixture[s
     args = ("timing", "--era", "6.1", "--order", "current", "--path", "exit", "--check")
     assert run_cli(capsys, *args, "--latency", "fixed:100")[0] == 1
     assert run_cli(capsys, *args, "--latency", "fixed:0")[0] == 0
+
+
+def test_sim_takes_the_timing_models_reset_outcomes(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ("sim", "--era", "6.1", "--order", "current", "--claim", "no-warn", "--json")
+    code, out, _ = run_cli(capsys, *base, "--reset-outcomes", "verified")
+    assert code == 0 and json.loads(out)["runs"][0]["claims"][0]["verdict"] == "holds"
+    code, out, _ = run_cli(capsys, *base, "--reset-outcomes", "verified,unverified")
+    run = json.loads(out)["runs"][0]
+    assert run["claims"][0]["verdict"] == "fails" and run["reset_outcomes"] == [
+        "verified", "unverified"]
+    code, _, err = run_cli(capsys, *base, "--reset-outcomes", "verified,hung")
+    assert code == 2 and "needs the unbounded reset" in err
