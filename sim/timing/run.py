@@ -134,10 +134,8 @@ class Timeline:
         """pr_notice_ratelimited: at most 10 lines per 5 s window (ratelimit_types.h:9-10)."""
         window = t // (RATELIMIT_INTERVAL_S * 1_000_000)
         if window != self._window:
-            if self.suppressed and self._window >= 0:
-                self.log.append((t, f"vfio_ap: {self.suppressed} 'Waited' notices suppressed"
-                                 " by the rate limit"))
-            self._window, self._printed, self.suppressed = window, 0, 0
+            self.flush(t)
+            self._window, self._printed = window, 0
         self.counts["waited"] = self.counts.get("waited", 0) + 1
         if self._printed < RATELIMIT_BURST:
             self._printed += 1
@@ -145,9 +143,12 @@ class Timeline:
         else:
             self.suppressed += 1
 
-    def info(self, t: int, text: str) -> None:
-        """A plain kernel log line."""
-        self.log.append((t, text))
+    def flush(self, t: int) -> None:
+        """The rate limit's count of what it swallowed in the last window."""
+        if self.suppressed:
+            self.log.append((t, f"vfio_ap: {self.suppressed} 'Waited' notices suppressed by"
+                             " the rate limit"))
+            self.suppressed = 0
 
 
 class TimedTeardown:
@@ -217,6 +218,7 @@ class TimedTeardown:
         self._task = self._teardown()
         self.clock.at(0, KERNEL, self._resume)
         self.clock.run()
+        self.tl.flush(self.clock.now)
         if self._task is not None and not self.hang:
             self.hang = "the teardown task waits forever"
         while self._open:  # phases a hang never lets end

@@ -141,10 +141,12 @@ def test_612_fast_reset_is_verified_by_the_work_item() -> None:
 def test_612_slow_reset_prints_rate_limited_waited_notices() -> None:
     r = timed("6.12", hw("fixed:100", queues=(1, 32)))
     assert r.counts["verified"] == 32
-    waited = [line for line in r.log_lines() if "Waited" in line]
+    waited = [line for line in r.log_lines() if "for reset of queue" in line]
     assert len(waited) == 10  # burst of 10 per 5 s window
     assert r.warns["waited"] > 32
     assert "Waited 20ms for reset of queue 00.0000 (2, 1, 1)" in waited[0]
+    assert r.log_lines()[-1].endswith(f"{r.warns['waited'] - 10} 'Waited' notices suppressed"
+                                      " by the rate limit")
 
 
 def test_612_a_stuck_queue_hangs_teardown() -> None:
