@@ -50,9 +50,10 @@ SCENES: tuple[Scene, ...] = (
     Scene("simulator-error-80x24", BAD_ERA, SMALL, "a wrong era: one line, no result"),
     Scene("simulator-timing-80x24", ("s", "T"), SMALL,
           "the timing panel: both orders' teardown on the clock, 6.12, lognormal latency"),
-    # the fault box, its second entry (a queue that never finishes), then enter in a size box
+    # the fault box, its second entry (a queue that never finishes), enter in a size box runs
+    # it; T T leaves the focus on the latency box (a text box's cursor blinks)
     Scene("simulator-timing-160x48", ("s", "T", "tab", "enter", "down", "enter", "tab",
-                                      "enter"), LARGE,
+                                      "enter", "T", "T"), LARGE,
           "a stuck queue: 6.12's unbounded wait hangs teardown; l links to no-hang"),
     Scene("comments-80x24", ("c",), SMALL,
           "the list over the panel: an invalidated comment's text and trace"),
