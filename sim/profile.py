@@ -34,6 +34,7 @@ from sim.eras import (
 )
 from sim.errors import ProfileError, SimError
 from sim.facts import require_facts
+from sim.hooks import HOOK_BY_NAME, HOOK_NAMES
 from sim.population import make
 from sim.state import Queue, State
 from sim.toggles import RETIRED, TOGGLE_BY_NAME, TOGGLES
@@ -123,6 +124,9 @@ class Profile:
     """sim.userspace name: who drives teardown (``any`` = every sequence)."""
     async_teardown: bool = False
     """QEMU's CLONE_VM async-teardown helper holds mm_users (F7.12)."""
+    hooks: tuple[str, ...] = ()
+    """sim.hooks names: vfio_ap actions a proposed fix places at a teardown point (none in
+    any released kernel)."""
     arch_steps: tuple[str, ...] = field(init=False)
     files: tuple[str, ...] = field(init=False)
     devices: tuple[str, ...] = field(init=False)
@@ -258,6 +262,11 @@ def _problems(profile: Profile) -> list[str]:
             problems.append(f"unknown claim {claim_id!r}")
         elif count > 1:
             problems.append(f"duplicate claim {claim_id!r}")
+    for name, count in Counter(profile.hooks).items():
+        if name not in HOOK_BY_NAME:
+            problems.append(f"unknown hook {name!r} (known: {', '.join(HOOK_NAMES)})")
+        elif count > 1:
+            problems.append(f"duplicate hook {name!r}")
     known_events = excludable_events()
     for name in sorted(profile.excluded - set(known_events)):
         problems.append(f"unknown event {name!r} (excludable: {', '.join(known_events)})")
@@ -279,6 +288,12 @@ def _notes(profile: Profile, arch: Arch) -> tuple[str, ...]:
     if profile.async_teardown and profile.userspace == "any":
         notes.append("any+async: the CLONE_VM helper may be killed at any moment, also while"
                      " the VMM's fds are being released")
+    for name in profile.hooks:
+        hook = HOOK_BY_NAME[name]
+        notes.append(f"hook {name} ({hook.function}): a proposed fix, in no released kernel")
+        if hook.point == "pre-destroy" and "pre-destroy-hook" not in profile.features:
+            notes.append(f"hook {name}: no kvm_arch_pre_destroy_vm() in this era (F2.4),"
+                         " so it never runs")
     relevant = (*_COMMON, *_RELEVANT.get(profile.arch, ()))
     for name in relevant:
         feature = FEATURE_BY_NAME[name]
@@ -302,6 +317,7 @@ def build_profile(
     exclude: Iterable[str] = (),
     userspace: str = DEFAULT_USERSPACE,
     async_teardown: bool = False,
+    hooks: Sequence[str] = (),
 ) -> Profile:
     """Build (and validate) a profile from user-level choices.
 
@@ -316,6 +332,7 @@ def build_profile(
         exclude: user/guest/async event names to leave out.
         userspace: who drives teardown (sim.userspace).
         async_teardown: QEMU's async-teardown helper shares the address space.
+        hooks: sim.hooks names a proposed fix adds (default: none, as in every kernel).
 
     Raises:
         SimError: the era is not a known release.
@@ -335,7 +352,7 @@ def build_profile(
     return Profile(arch=arch, era=version, order=order, steps=chosen, features=frozen,
                    toggles=tuple(sorted((toggles or {}).items())), vcpus=vcpus,
                    queues=queues, claims=tuple(claims), excluded=frozenset(exclude),
-                   userspace=userspace, async_teardown=async_teardown)
+                   userspace=userspace, async_teardown=async_teardown, hooks=tuple(hooks))
 
 
 def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2) -> State:

@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sim",
     "comments",
     "report",
+    "fixes",
     "reply",
     "tui",
     "screenshots",
