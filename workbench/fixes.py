@@ -231,27 +231,37 @@ def userspaces_of(arch: str) -> tuple[str, ...]:
     return USERSPACE_NAMES if arch == SE_ARCH else ("any",)
 
 
-def request_for(fix: Fix, arch: str, era: str, userspace: str) -> CheckRequest:
-    """The check of one matrix cell under ``fix``, normalised so that equal profiles are
-    equal requests (no steps where the era's order is the kernel's, no hook that cannot act)."""
+def request_for(fix: Fix, arch: str, era: str, userspace: str,
+                toggles: Sequence[tuple[str, str]] = ()) -> CheckRequest:
+    """The check of one matrix cell under ``fix`` (with the caller's ``toggles`` under the
+    fix's own), normalised so that equal profiles are equal requests — the Report's among
+    them: no steps where the era's order is the kernel's or the RFC's, no hook that cannot
+    act."""
     from sim.eras import features_for, parse_era
+    from sim.profile import ordered_steps
 
     features = set(features_for(parse_era(era)))
     for name, on in fix.features:
         (features.add if on else features.discard)(name)
     frozen = frozenset(features)
     steps = fix.steps_for(frozen)
-    return CheckRequest(arch, era, "custom" if steps else "current",
-                        fix.userspace_for(userspace), tuple(sorted(fix.toggles)),
+    order = "custom" if steps else "current"
+    if steps and steps == ordered_steps(frozen, "reversed"):
+        order, steps = "reversed", ()
+    merged = tuple(sorted((dict(toggles) | dict(fix.toggles)).items()))
+    return CheckRequest(arch, era, order, fix.userspace_for(userspace), merged,
                         tuple(sorted(fix.features)), steps=steps,
                         hooks=fix.hooks_for(arch, frozen))
 
 
 def judge(fixes: Sequence[Fix], *, arches: Sequence[str] | None = None,
-          eras: Sequence[str] | None = None, use_cache: bool = True,
+          eras: Sequence[str] | None = None, userspaces: Sequence[str] | None = None,
+          toggles: Sequence[tuple[str, str]] = (), use_cache: bool = True,
           workers: int | None = None, progress: Progress | None = None,
           cancelled: Callable[[], bool] | None = None) -> FixReport:
-    """Check every fix's matrix (no-change is added when missing) and rank the fixes."""
+    """Check every fix's matrix (no-change is added when missing) and rank the fixes.
+    ``userspaces`` narrows each arch's (:func:`userspaces_of`); ``toggles`` apply to every
+    check, under a fix's own."""
     import time
 
     from sim.arches import ARCHES
@@ -263,8 +273,9 @@ def judge(fixes: Sequence[Fix], *, arches: Sequence[str] | None = None,
     chosen = list(fixes)
     if all(f.name != BASELINE for f in chosen):
         chosen.insert(0, CATALOG_BY_NAME[BASELINE])
-    axes = [(arch, era, user) for arch in arches for era in eras for user in userspaces_of(arch)]
-    wanted = [[request_for(fix, *axis) for axis in axes] for fix in chosen]
+    axes = [(arch, era, user) for arch in arches for era in eras for user in userspaces_of(arch)
+            if userspaces is None or user in userspaces]
+    wanted = [[request_for(fix, *axis, toggles) for axis in axes] for fix in chosen]
     unique = list(dict.fromkeys(r for row in wanted for r in row))
     counts: dict[str, int] = {}
     runs = check_many(unique, workers=workers, use_cache=use_cache, progress=progress,
