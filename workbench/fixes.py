@@ -431,15 +431,16 @@ class SearchResult:
 
     def conclusion(self) -> str:
         figures = self.report.figures
-        space = (f"{figures.candidates} candidates: every kvm_destroy_vm() order that keeps"
-                 f" the {len(CONSTRAINTS)} hard constraints × every set of at most"
-                 f" {self.max_hooks} hooks")
+        space = (f"{figures.candidates} candidates (every kvm_destroy_vm() order that keeps"
+                 " the hard ordering constraints × every set of at most"
+                 f" {self.max_hooks} hooks)")
         minimal = self.minimal
         if minimal:
-            return (f"{len(self.report.complete())} of {space} are complete; the minimal"
-                    f" (size {minimal[0].fix.size}): "
-                    + ", ".join(r.fix.name for r in minimal) + ".")
-        return (f"None of {space} is complete: each is blocked by the claim listed"
+            return (f"Searched {space}: {len(self.report.complete())} are complete; the"
+                    f" minimal (size {minimal[0].fix.size}): "
+                    + ", ".join(f"{r.fix.name} ({catalog_twin(r.fix)})" for r in minimal)
+                    + ".")
+        return (f"Searched {space}: none is complete; each is blocked by the claim listed"
                 " with it.")
 
     def to_json(self) -> dict[str, Any]:
@@ -448,10 +449,19 @@ class SearchResult:
                                  "why": c.why} for c in CONSTRAINTS],
                 "figures": self.report.figures.to_json(),
                 "minimal": [r.fix.name for r in self.minimal],
+                "minimal_twins": {r.fix.name: catalog_twin(r.fix) for r in self.minimal},
                 "candidates": [{"name": r.fix.name, "rank": r.rank, "size": r.fix.size,
                                 "complete": r.complete, "closes": len(r.closed),
                                 "blocker": r.blocker(), "changes": r.fix.changes()}
                                for r in self.report.results]}
+
+
+def catalog_twin(fix: Fix) -> str:
+    """Which shipped fix makes the same change, or that the thread proposed none."""
+    twin = next((f for f in CATALOG if f.name != BASELINE and f.hooks == fix.hooks
+                 and f.steps == fix.steps and not (f.userspace or f.toggles or f.features)),
+                None)
+    return f"the catalog's {twin.name}" if twin else "proposed by nobody in the thread"
 
 
 def search(*, max_hooks: int = 2, arches: Sequence[str] | None = None,
