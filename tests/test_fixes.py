@@ -165,3 +165,24 @@ def test_cli_malformed_fix_file_is_one_line(tmp_path: Path,
 def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "fixes", "--list")
     assert code == 0 and "vfio-ap-reset-on-pv-teardown" in out and "F3.3" in out
+
+
+def test_sim_runs_a_hook(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "sim", "--arch", "s390", "--era", "6.12", "--order",
+                             "current", "--claim", "no-warn", "--hook",
+                             "vfio-ap-reset-on-pv-teardown", "--json")
+    assert code == 0, err
+    run = json.loads(out)["runs"][0]
+    assert run["hooks"] == ["vfio-ap-reset-on-pv-teardown"] and run["hooks_fired"] > 0
+    assert run["claims"][0]["verdict"] == "holds"
+    code, _, err = run_cli(capsys, "sim", "--hook", "nope")
+    assert code == 2 and err.count("\n") == 1 and "unknown hook 'nope'" in err
+
+
+def test_a_slow_reset_warn_before_6_6_is_no_se_harm() -> None:
+    """6.1 WARNs on an unverified reset (F6.5), but no secure guest can bind a queue before
+    v6.6 (F7.13): no-change fails no-warn there, and that is no SE failure."""
+    base = _judge("no-change", arches=("s390",), eras=("6.1",)).result("no-change")
+    warns = [c for c in base.cells if c.claim == "no-warn" and c.verdict == "fails"]
+    assert warns and not any(c.se_failure for c in warns)
+    assert base.complete

@@ -33,9 +33,8 @@ FIX_ERAS: tuple[str, ...] = ("5.19", "6.1", "6.6", "6.12", format_version(NEWEST
 SE_ARCH = "s390"
 #: Claims about the harm a destroyed-while-bound secure configuration causes (F7.11).
 SE_CLAIMS = ("se-ap-reset", "no-warn", "no-leak", "no-hang")
-#: The guard that fires when the Ultravisor refuses a destroy over bound queues (F7.11): a
-#: WARN or leak on a trace with it is caused by Secure Execution, not by a slow reset.
-SE_GUARD = "uv-refused-bound-destroy"
+#: The features without which a secure guest cannot bind an AP queue (F7.13, F6.9).
+BIND_FEATURES = frozenset({"pv", "pv-ap", "guest-se-bind"})
 
 Verdict = str
 """'holds', 'fails' or 'vacuous'."""
@@ -48,13 +47,15 @@ def verdict_of(claim: dict[str, Any]) -> Verdict:
     return "vacuous" if claim["vacuous"] else "holds"
 
 
-def se_caused(arch: str, claim: dict[str, Any]) -> bool:
-    """A failing claim on s390 that Secure Execution causes: se-ap-reset itself, or a WARN,
-    leak or hang whose shortest trace went through the Ultravisor's refusal (F7.11)."""
+def se_caused(arch: str, claim: dict[str, Any], bindable: bool) -> bool:
+    """A failing SE claim on s390: se-ap-reset itself, or a WARN, leak or hang where the
+    secure guest can bind queues (``bindable``, v6.6+, F7.13). Where it can, every such
+    failure counts: the shortest trace may show another cause while a longer one goes through
+    the Ultravisor's refusal (F7.11), so none is waved through; where it cannot, the refusal
+    never happens and a slow reset's WARN (F6.5) is no SE harm."""
     if arch != SE_ARCH or claim["verdict"] != "fails" or claim["id"] not in SE_CLAIMS:
         return False
-    return claim["id"] == "se-ap-reset" or any(
-        SE_GUARD in step.get("guards", ()) for step in claim["trace"])
+    return claim["id"] == "se-ap-reset" or bindable
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,8 @@ class FixCell:
     """The same under no-change."""
     ran_as: str = ""
     """The userspace the fix ran where the matrix says ``userspace`` ('' = the same)."""
+    bindable: bool = False
+    """The secure guest can bind AP queues in this profile (:data:`BIND_FEATURES`)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -91,7 +94,7 @@ class FixCell:
 
     @property
     def se_failure(self) -> bool:
-        return se_caused(self.arch, self.run)
+        return se_caused(self.arch, self.run, self.bindable)
 
     def where(self) -> str:
         return f"{self.arch} {self.era} {self.userspace}"
@@ -237,13 +240,9 @@ def request_for(fix: Fix, arch: str, era: str, userspace: str,
     fix's own), normalised so that equal profiles are equal requests — the Report's among
     them: no steps where the era's order is the kernel's or the RFC's, no hook that cannot
     act."""
-    from sim.eras import features_for, parse_era
     from sim.profile import ordered_steps
 
-    features = set(features_for(parse_era(era)))
-    for name, on in fix.features:
-        (features.add if on else features.discard)(name)
-    frozen = frozenset(features)
+    frozen = _features(era, fix.features)
     steps = fix.steps_for(frozen)
     order = "custom" if steps else "current"
     if steps and steps == ordered_steps(frozen, "reversed"):
@@ -294,8 +293,9 @@ def judge(fixes: Sequence[Fix], *, arches: Sequence[str] | None = None,
         for (arch, era, user), request, before in zip(axes, row, base, strict=True):
             mine = claim_map(request)
             ran_as = request.userspace if request.userspace != user else ""
-            cells.extend(FixCell(arch, era, user, claim, mine[claim], before[claim], ran_as)
-                         for claim in claims)
+            bindable = BIND_FEATURES.issubset(_features(era, request.features))
+            cells.extend(FixCell(arch, era, user, claim, mine[claim], before[claim], ran_as,
+                                 bindable) for claim in claims)
         fired = sum(int(by_request[r].get("hooks_fired", 0)) for r in dict.fromkeys(row))
         results.append(FixResult(fix, tuple(cells), fired))
     figures = Figures(len(chosen), len(axes) * len(chosen), len(unique),
@@ -303,6 +303,15 @@ def judge(fixes: Sequence[Fix], *, arches: Sequence[str] | None = None,
                       sum(int(run["stats"]["states"]) for run in runs),
                       time.perf_counter() - started)
     return FixReport(rank(results), arches, eras, claims, figures)
+
+
+def _features(era: str, overrides: Sequence[tuple[str, bool]]) -> frozenset[str]:
+    from sim.eras import features_for, parse_era
+
+    features = set(features_for(parse_era(era)))
+    for name, on in overrides:
+        (features.add if on else features.discard)(name)
+    return frozenset(features)
 
 
 # -- ranking ------------------------------------------------------------------------------

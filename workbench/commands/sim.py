@@ -51,7 +51,7 @@ def add_parser(subparsers: Any) -> None:
                         help="explicit kvm_destroy_vm() step list, comma-separated")
     parser.add_argument("--hook", action="append", default=[], metavar="NAME",
                         help="add a proposed fix's vfio_ap hook at its teardown point"
-                        " (repeatable; see `kvm-workbench fixes --list-hooks`)")
+                        " (repeatable; see `kvm-workbench fixes --list`)")
     parser.add_argument("--vcpus", type=bounded_int(1, 4096), default=DEFAULT_VCPUS,
                         help="vCPUs, 1..4096 (default 2)")
     parser.add_argument("--queues", type=bounded_int(0, 65_536), default=DEFAULT_QUEUES,
