@@ -442,7 +442,7 @@ class SearchResult:
         figures = self.report.figures
         space = (f"{figures.candidates} candidates (every kvm_destroy_vm() order that keeps"
                  " the hard ordering constraints × every set of at most"
-                 f" {self.max_hooks} hooks)")
+                 f" {self.max_hooks} hook{'' if self.max_hooks == 1 else 's'})")
         minimal = self.minimal
         if minimal:
             return (f"Searched {space}: {len(self.report.complete())} are complete; the"
@@ -539,6 +539,8 @@ def render_text(report: FixReport, *, details: bool = True) -> str:
                     + ", ".join(result.fix.facts),
                     "   changes: " + "; ".join(result.fix.changes())]
             out += [f"   {sentence}" for sentence in result.explanation]
+            if result.fix.evidence:
+                out.append(f"   evidence: {result.fix.evidence}")
             for cell in _shown_regressions(result):
                 out.append(f"   regression {cell.claim} on {cell.where()}: {_reason(cell)};"
                            f" shortest trace, {len(cell.run['trace'])} steps:")

@@ -234,6 +234,8 @@ class FixesScreen(Screen[None]):
             style = "green" if sentence.startswith("Complete") else \
                 "red" if sentence.startswith("Not complete") else ""
             text.append(sentence + "\n", style=style)
+        if fix.evidence:
+            text.append(fix.evidence + "\n", style="dim")
         self.query_one("#fixes-why", TextView).text = text
 
     def _fill_cells(self, result: FixResult) -> None:
