@@ -358,7 +358,8 @@ def explain(result: FixResult, position: int, above: FixResult | None) -> list[s
         words.append(_never_fired(fix))
     elif fix.name != BASELINE and all(c.status == "same" and c.verdict == c.baseline
                                       for c in result.cells):
-        words.append("It changes no verdict in any cell of the matrix.")
+        words.append("It changes no verdict in any cell of the matrix."
+                     + _already(fix, sorted({c.era for c in result.cells}, key=_era_key)))
     from sim.fixes import moved
 
     words.append(f"Size {fix.size}: {moved(fix.steps) if fix.steps else 0} step(s) moved,"
@@ -401,6 +402,30 @@ def _never_fired(fix: Fix) -> str:
     return ("Its hook" + ("s" if len(fix.hooks) > 1 else "") + " never act"
             + ("" if len(fix.hooks) > 1 else "s") + " in any reachable state of any profile"
             + why + ".")
+
+
+def _era_key(era: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in era.split("."))
+
+
+def _already(fix: Fix, eras: Sequence[str]) -> str:
+    """For a feature what-if: the eras that have it already (where it cannot change a
+    thing)."""
+    from sim.eras import features_for, parse_era
+
+    out = []
+    for name, on in fix.features:
+        have = [era for era in eras if (name in features_for(parse_era(era))) == on]
+        rest = [era for era in eras if era not in have]
+        unbound = rest and all(not BIND_FEATURES.issubset(features_for(parse_era(era)))
+                               for era in rest)
+        if have:
+            out.append(f" {name} is {'in' if on else 'absent from'} {', '.join(have)}"
+                       " already" + (f"; in {', '.join(rest)}"
+                                     + (", where no secure guest can bind a queue (F7.13),"
+                                        if unbound else "") + " it changes nothing either"
+                                     if rest else ""))
+    return "".join(f"{part}." for part in out)
 
 
 def _paths(count: int) -> str:
