@@ -3,11 +3,12 @@
 A profile is an architecture, a kernel era (its feature set, sim.eras), the call order of
 ``kvm_destroy_vm()`` (``current``, ``reversed`` — the RFC — or an explicit ``--steps`` list),
 the userspace that drives teardown (sim.userspace: ``any``, ``qemu-8.2``, ``qemu-8.1``, with or
-without QEMU's async-teardown helper), the toggles (sim.toggles), the population sizes, the
-claims to check and the user events to leave out. It validates the user's choices when it is
-built, like a state machine definition does: every problem (unknown step, missing step, unknown
-toggle or value, unknown or duplicate claim, unknown event or feature) is collected and raised
-as one ProfileError, so the user fixes everything in one go. The tables themselves (every rule
+without QEMU's async-teardown helper), the toggles (sim.toggles), the hooks a proposed fix
+adds (sim.hooks), the population sizes, the claims to check and the user events to leave out.
+It validates the user's choices when it is built, like a state machine definition does: every
+problem (unknown step, missing step, unknown toggle or value, unknown or duplicate claim or
+hook, unknown event or feature) is collected and raised as one ProfileError, so the user fixes
+everything in one go. The tables themselves (every rule
 cites a known fact, every step has an effect) are checked once, when their modules are
 imported. :func:`initial_state` builds the state every search of a profile starts from.
 """
