@@ -40,16 +40,33 @@ def reset_outcomes(tx: Tx) -> tuple[str, ...]:
     """Per-queue outcome classes of a reset that returns.
 
     6.1's bounded algorithm (F6.5): one ZAPQ retry after 20 ms, then the status is checked at
-    most twice (the ZAPQ's own, then the first TAPQ; the loop's ``retry2 <= 0`` test makes
-    the second TAPQ's result unused) — a queue slower than that ends 'unverified' with a
-    WARN_ONCE. That is ordinary behaviour, the architecture bounds no reset (dd174833e44e).
-    6.6+ (F6.6) waits without bound, so a returning reset is verified unless the hardware
-    faults (DECONFIGURED / CHECKSTOPPED / Q_NOT_AVAIL: resources freed, not verified)."""
+    most twice (the ZAPQ's own, then the first TAPQ; the second TAPQ's result is never read),
+    and ``WARN_ONCE(retry2 <= 0)`` fires unless the ZAPQ's own status already showed the reset
+    done ([6.1] vfio_ap_ops.c:1649-1656) — a slow queue ends 'unverified' with a WARN_ONCE.
+    That is ordinary behaviour, the architecture bounds no reset (dd174833e44e). 6.6+ (F6.6)
+    waits without bound, so a returning reset is verified unless the hardware faults
+    (DECONFIGURED / CHECKSTOPPED / Q_NOT_AVAIL: resources freed, not verified).
+
+    When the profile carries the timing model's classes (``Profile.reset_classes``, from a
+    latency and fault profile, sim.timing), those are the choices instead."""
+    given = tx.profile.reset_classes
+    if given:
+        return tuple(name for name in given if name != "hung")
     if not tx.has("reset-unbounded"):
         return ("verified", "unverified")
     if tx.flag("ap-reset-faults"):
         return ("verified", "unverified")
     return ("verified",)
+
+
+def reset_hangs(tx: Tx) -> bool:
+    """Whether a reset may never return (6.6+ only: a queue whose reset never completes keeps
+    flush_work waiting, F6.6) — from the timing model's classes, or the ap-reset-faults toggle."""
+    if not tx.has("reset-unbounded"):
+        return False
+    if tx.profile.reset_classes:
+        return "hung" in tx.profile.reset_classes
+    return tx.flag("ap-reset-faults")
 
 
 def reset_queues(tx: Tx) -> Txs:
@@ -83,7 +100,7 @@ def reset_queues(tx: Tx) -> Txs:
         if not tx.has("reset-unbounded") and "unverified" in ends:
             branch.warn(WARN_VERIFY_61)
         results.append(branch)
-    if tx.has("reset-unbounded") and tx.flag("ap-reset-faults"):
+    if reset_hangs(tx):
         hung = tx.fork()
         hung.d.blocked = "vfio_ap_mdev_reset_queues: flush_work never returns (a queue's" \
             " reset never completes)"

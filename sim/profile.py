@@ -64,6 +64,8 @@ VM_STEP_BY_NAME: dict[str, VmStep] = {step.name: step for step in VM_STEPS}
 require_facts("sim.profile.VM_STEPS", ((repr(step.name), step.fact) for step in VM_STEPS))
 
 ORDERS = ("current", "reversed")
+RESET_CLASSES = ("verified", "unverified", "hung")
+"""Outcome classes of one AP queue reset (DESIGN layer 2 → layer 1)."""
 
 Style = Literal["refcount", "release", "destroy"]
 """How a device of a kind is freed in an era (Profile.style)."""
@@ -128,6 +130,10 @@ class Profile:
     hooks: tuple[str, ...] = ()
     """sim.hooks names: vfio_ap actions a proposed fix places at a teardown point (none in
     any released kernel)."""
+    reset_classes: tuple[str, ...] = ()
+    """The AP queue reset outcomes the checker may choose (``verified``, ``unverified``,
+    ``hung``), as the timing model (sim.timing) found them for a latency and fault profile;
+    () lets the era decide (sim.kernel.reset_outcomes)."""
     arch_steps: tuple[str, ...] = field(init=False)
     files: tuple[str, ...] = field(init=False)
     devices: tuple[str, ...] = field(init=False)
@@ -268,6 +274,14 @@ def _problems(profile: Profile) -> list[str]:
             problems.append(f"unknown hook {name!r} (known: {', '.join(HOOK_NAMES)})")
         elif count > 1:
             problems.append(f"duplicate hook {name!r}")
+    for name in profile.reset_classes:
+        if name not in RESET_CLASSES:
+            problems.append(f"unknown reset outcome {name!r} (known: {', '.join(RESET_CLASSES)})")
+    if "hung" in profile.reset_classes and "reset-unbounded" not in profile.features:
+        problems.append("reset outcome 'hung' needs the unbounded reset (reset-unbounded, v6.6,"
+                        " F6.6): the bounded one gives up instead")
+    if profile.reset_classes and not set(profile.reset_classes) - {"hung"}:
+        problems.append("reset outcomes need 'verified' or 'unverified' besides 'hung'")
     known_events = excludable_events()
     for name in sorted(profile.excluded - set(known_events)):
         problems.append(f"unknown event {name!r} (excludable: {', '.join(known_events)})")
@@ -319,6 +333,7 @@ def build_profile(
     userspace: str = DEFAULT_USERSPACE,
     async_teardown: bool = False,
     hooks: Sequence[str] = (),
+    reset_classes: Sequence[str] = (),
 ) -> Profile:
     """Build (and validate) a profile from user-level choices.
 
@@ -334,6 +349,7 @@ def build_profile(
         userspace: who drives teardown (sim.userspace).
         async_teardown: QEMU's async-teardown helper shares the address space.
         hooks: sim.hooks names a proposed fix adds (default: none, as in every kernel).
+        reset_classes: the reset outcomes the timing model found possible (() = the era's).
 
     Raises:
         SimError: the era is not a known release.
@@ -353,7 +369,8 @@ def build_profile(
     return Profile(arch=arch, era=version, order=order, steps=chosen, features=frozen,
                    toggles=tuple(sorted((toggles or {}).items())), vcpus=vcpus,
                    queues=queues, claims=tuple(claims), excluded=frozenset(exclude),
-                   userspace=userspace, async_teardown=async_teardown, hooks=tuple(hooks))
+                   userspace=userspace, async_teardown=async_teardown,
+                   reset_classes=tuple(reset_classes), hooks=tuple(hooks))
 
 
 def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2) -> State:

@@ -77,6 +77,9 @@ def render_run(result: CheckResult) -> list[str]:
         lines.append("toggles set: " + ", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
     if profile.excluded:
         lines.append("excluded events: " + ", ".join(sorted(profile.excluded)))
+    if profile.reset_classes:
+        lines.append("AP queue reset outcomes (from the timing model): "
+                     + ", ".join(profile.reset_classes))
     lines.extend(f"note: {note}" for note in profile.notes)
     rows = [(claim.id, verdict_text(claim), str(len(claim.trace)) if claim.trace else "-",
              why_text(claim)) for claim in result.claims]

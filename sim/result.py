@@ -188,6 +188,7 @@ class CheckResult:
             "order": profile.order,
             "userspace": profile.userspace,
             "async_teardown": profile.async_teardown,
+            "reset_outcomes": list(profile.reset_classes) or None,
             "steps": list(profile.steps),
             "vcpus": profile.vcpus,
             "queues": profile.queues,

@@ -53,6 +53,14 @@ def one_line(proc: subprocess.CompletedProcess[bytes]) -> str:
     (["sim", "--reduction", "none", "--vcpus", "100000000"], "not in 1..4,096"),
     (["sim", "--reduction", "none", "--queues", "16"], "at most 4 vCPUs and 4 queues"),
     (["history", "-n", "-5"], "not in 0..100,000,000"),
+    (["timing", "--latency", "gamma:2"], "latency 'gamma:2'"),
+    (["timing", "--fault", "stuck:07.0000"], "adapter 07 is not one"),
+    (["timing", "--fault", "melt:00.0000"], "unknown kind 'melt'"),
+    (["timing", "--adapters", "257"], "not in 1..256"),
+    (["timing", "--era", "7.1"], "era '7.1'"),
+    (["timing", "--userspace", "qemu-1.0"], "unknown userspace"),
+    (["timing", "--toggle", "nope=1"], "--toggle 'nope=1'"),
+    (["timing", "--hz", "123"], "--hz 123"),
 ])
 def test_bad_arguments_are_one_line(args: list[str], expected: str) -> None:
     assert expected in one_line(workbench(*args))

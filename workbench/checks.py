@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sim.defaults import DEFAULT_QUEUES, DEFAULT_USERSPACE, DEFAULT_VCPUS
 
@@ -114,9 +114,9 @@ def _store(directory: Path, request: CheckRequest, run: dict[str, Any]) -> None:
         pass
 
 
-def _run_request(request: CheckRequest) -> dict[str, Any]:
+def _run_job(job: Job) -> dict[str, Any]:
     """The pool's task (a module-level function: the spawned worker imports it)."""
-    return request.run()
+    return job.run()
 
 
 def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
@@ -128,8 +128,6 @@ def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
     ``cancelled`` stops the pool and raises ``CheckCancelled`` (with the number of checks
     done, for its ``states``). ``counts``, when given, receives how many results came from
     the cache (``cached``) and how many were checked (``checked``)."""
-    from sim.errors import CheckCancelled
-
     directory = cache_dir() if use_cache else None
     results: dict[int, dict[str, Any]] = {}
     for index, request in enumerate(requests):
@@ -151,19 +149,51 @@ def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
 
     if progress is not None:
         progress(len(results), total)
-    count = min(workers or os.cpu_count() or 1, len(missing))
+    run_jobs([requests[index] for index in missing], workers=workers,
+             arrived=lambda i, run: arrived(missing[i], run), cancelled=cancelled)
+    return [results[index] for index in range(total)]
+
+
+class Job(Protocol):
+    """A unit of pool work: picklable, with a module-level class, returning JSON-able data."""
+
+    @property
+    def arch(self) -> str:
+        """s390 jobs are the long ones (they start first)."""
+        ...
+
+    def run(self) -> dict[str, Any]:
+        """Do the work (in a spawned process or in this one)."""
+        ...
+
+
+def run_jobs(jobs: Sequence[Job], *, workers: int | None = None,
+             arrived: Callable[[int, dict[str, Any]], None],
+             cancelled: Callable[[], bool] | None = None) -> None:
+    """Run every job on up to ``workers`` spawned processes (default: every core), handing
+    each result to ``arrived(index, result)`` as it comes; what the platform refuses to run in
+    worker processes runs in this one, with the same results. ``cancelled`` stops the pool and
+    raises ``CheckCancelled``."""
+    from sim.errors import CheckCancelled
+
+    done: set[int] = set()
+
+    def got(index: int, result: dict[str, Any]) -> None:
+        done.add(index)
+        arrived(index, result)
+
+    count = min(workers or os.cpu_count() or 1, len(jobs))
     if count > 1:
         # the platform may refuse worker processes (descriptors, limits, a sandbox): then
-        # the checks not done yet run in this process below, with the same results
+        # the jobs not done yet run in this process below
         with contextlib.suppress(OSError, ValueError, BrokenProcessPool):
-            _run_pooled(requests, missing, count, arrived, cancelled)
-    for index in missing:
-        if index in results:
+            _run_pooled(jobs, count, got, cancelled)
+    for index, job in enumerate(jobs):
+        if index in done:
             continue
         if cancelled is not None and cancelled():
-            raise CheckCancelled(len(results))
-        arrived(index, requests[index].run())
-    return [results[index] for index in range(total)]
+            raise CheckCancelled(len(done))
+        got(index, job.run())
 
 
 _TRACKER_LOCK = threading.Lock()
@@ -196,19 +226,19 @@ def _fileno(stream: object) -> int:
         return -1
 
 
-def _run_pooled(requests: Sequence[CheckRequest], missing: list[int], count: int,
+def _run_pooled(jobs: Sequence[Job], count: int,
                 arrived: Callable[[int, dict[str, Any]], None],
                 cancelled: Callable[[], bool] | None) -> None:
-    """The missing checks on ``count`` spawned processes, each result handed to ``arrived``
-    as it comes (spawn, not fork: the TUI calls this from a thread, and forking a threaded
-    process can copy a held lock into the child)."""
+    """The jobs on ``count`` spawned processes, each result handed to ``arrived`` as it comes
+    (spawn, not fork: the TUI calls this from a thread, and forking a threaded process can
+    copy a held lock into the child)."""
     from sim.errors import CheckCancelled
 
     _start_resource_tracker()
     with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as pool:
         pending: dict[Future[dict[str, Any]], int] = {
-            pool.submit(_run_request, requests[index]): index
-            for index in _largest_first(requests, missing)}
+            pool.submit(_run_job, jobs[index]): index
+            for index in _largest_first(jobs, range(len(jobs)))}
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             if cancelled is not None and cancelled():
@@ -218,7 +248,7 @@ def _run_pooled(requests: Sequence[CheckRequest], missing: list[int], count: int
                 arrived(pending.pop(future), future.result())
 
 
-def _largest_first(requests: Sequence[CheckRequest], indexes: Iterable[int]) -> list[int]:
+def _largest_first(jobs: Sequence[Job], indexes: Iterable[int]) -> list[int]:
     """s390 checks are a hundred times the others: start them first so the cores end
     together."""
-    return sorted(indexes, key=lambda index: requests[index].arch != "s390")
+    return sorted(indexes, key=lambda index: jobs[index].arch != "s390")

@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "census",
     "rfc",
     "sim",
+    "timing",
     "comments",
     "report",
     "fixes",

@@ -17,6 +17,7 @@ from history.results import Blame, Commit, CommitDetail, FunctionTrace, Resolved
 if TYPE_CHECKING:  # the model loads only when the Simulator runs
     from sim.result import CheckResult
     from workbench.comments import CommentsReport
+    from workbench.timing import TimingReport
 
 
 @dataclass
@@ -88,6 +89,20 @@ class CheckFinished(Message):
 
     order: str
     result: CheckResult
+
+
+@dataclass
+class TimingFinished(Message):
+    """The timing model ran both call orders."""
+
+    report: TimingReport
+
+
+@dataclass
+class TimingFailed(Message):
+    """The timing model could not run (a bad spec or size: one line)."""
+
+    reason: str
 
 
 @dataclass

@@ -48,6 +48,12 @@ SCENES: tuple[Scene, ...] = (
           "the assumptions in the verdicts' place, the highlighted one explained"),
     Scene("simulator-160x48", ("s",), LARGE, "toggles, verdicts, trace and inspector"),
     Scene("simulator-error-80x24", BAD_ERA, SMALL, "a wrong era: one line, no result"),
+    Scene("simulator-timing-80x24", ("s", "T"), SMALL,
+          "the timing panel: both orders' teardown on the clock, 6.12, lognormal latency"),
+    # the fault box, its second entry (a queue that never finishes), then enter in a size box
+    Scene("simulator-timing-160x48", ("s", "T", "tab", "enter", "down", "enter", "tab",
+                                      "enter"), LARGE,
+          "a stuck queue: 6.12's unbounded wait hangs teardown; l links to no-hang"),
     Scene("comments-80x24", ("c",), SMALL,
           "the list over the panel: an invalidated comment's text and trace"),
     Scene("comments-160x48", ("c",), LARGE,

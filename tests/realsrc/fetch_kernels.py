@@ -61,16 +61,17 @@ def git_dir(cache: Path | None = None) -> Path:
 
 
 def members() -> list[str]:
-    """Tar member patterns: the census directories, every file history/ names, and the
-    files the links of the simulator's call chains land in (one ``asm/kvm_host.h`` per
-    architecture the simulator models)."""
+    """Tar member patterns: the census directories, every file history/ names, the files the
+    links of the simulator's call chains land in (one ``asm/kvm_host.h`` per architecture the
+    simulator models), and the files the timing model cites."""
     sys.path.insert(0, str(ROOT))
     from history.tree.detect import files_needed  # the workbench's own list, not a copy
     from sim.arches import ARCHES
+    from sim.timing.sources import SOURCES as TIMING_SOURCES
 
     hosts = [f"arch/{d}/include/asm/kvm_host.h"
              for d in sorted({arch.kernel_dir for arch in ARCHES.values()})]
-    extra = [p for p in dict.fromkeys([*files_needed(), *LINK_FILES, *hosts])
+    extra = [p for p in dict.fromkeys([*files_needed(), *LINK_FILES, *hosts, *TIMING_SOURCES])
              if not any(fnmatch.fnmatch(p, t) for t in TREE_PATTERNS)]
     return [*TREE_PATTERNS, *extra]
 

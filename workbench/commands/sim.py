@@ -63,6 +63,10 @@ def add_parser(subparsers: Any) -> None:
                         help="set an assumption (repeatable; see --list-toggles)")
     parser.add_argument("--feature", action="append", default=[], metavar="NAME=on|off",
                         help="override one feature of the era (a what-if; repeatable)")
+    parser.add_argument("--reset-outcomes", default=None, metavar="LIST",
+                        help="the AP queue reset outcomes the checker may choose, e.g."
+                        " verified,unverified (what `kvm-workbench timing` found; default:"
+                        " the era's)")
     parser.add_argument("--exclude", action="append", default=[], metavar="EVENT",
                         help="leave a user/guest event out, e.g. KVM_PV_DISABLE (repeatable)")
     parser.add_argument("--reduction", choices=("counter", "symmetry", "none"),
@@ -201,7 +205,9 @@ def run(args: argparse.Namespace) -> int:
             args.arch, era, order=order if order != "custom" else "current", steps=steps,
             vcpus=args.vcpus, queues=args.queues, toggles=toggles, features=features,
             claims=args.claim, exclude=args.exclude, userspace=args.userspace,
-            async_teardown=args.async_teardown, hooks=args.hook)
+            async_teardown=args.async_teardown, hooks=args.hook,
+            reset_classes=[c.strip() for c in (args.reset_outcomes or "").split(",")
+                           if c.strip()])
         results.append(check(profile, reduction=args.reduction, cutoff=args.cutoff))
     if args.json:
         data: dict[str, Any] = {"runs": [result.to_json() for result in results]}

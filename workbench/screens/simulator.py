@@ -4,6 +4,11 @@ The screen computes nothing: a thread worker calls ``sim.build_profile`` and ``s
 same calls as ``kvm-workbench sim``) and posts the ``CheckResult`` objects; the widgets show
 them. Each counterexample step names the kernel function and fact it stands for; ``enter`` on
 a step asks the app (``TraceRequested``) to open that function's ``git log -L`` history.
+
+``T`` puts the timing panel (layer 2, ``workbench.timing.run_timing``, the calls of
+``kvm-workbench timing``) in the trace's place: the era, userspace and toggles on screen with
+the latency, fault and machine picked there; ``l`` opens the counterexample the timed run's
+reset outcomes give the model checker.
 """
 
 from __future__ import annotations
@@ -21,17 +26,26 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import Worker, WorkerCancelled, WorkerState, get_current_worker
 
-from workbench.messages import CheckFailed, CheckFinished, StatesExplored, TraceRequested
+from workbench.messages import (
+    CheckFailed,
+    CheckFinished,
+    StatesExplored,
+    TimingFailed,
+    TimingFinished,
+    TraceRequested,
+)
 from workbench.screens.layout import apply_size_classes
 from workbench.widgets.claim_table import ORDERS, ClaimTable
 from workbench.widgets.key_footer import KeyFooter
 from workbench.widgets.profile_picker import ProfilePicker, ProfileRequest
 from workbench.widgets.step_inspector import StepInspector
 from workbench.widgets.step_table import StepTable
+from workbench.widgets.timing_panel import TimingPanel, linked_claim
 from workbench.widgets.toggle_list import ToggleList
 
 if TYPE_CHECKING:
     from sim.result import CheckResult, ClaimResult
+    from workbench.timing import TimingReport, TimingRequest
 
 class SimulatorScreen(Screen[None]):
     """The Simulator mode: is the swap safe (no-uaf), is it enough (se-ap-reset)?"""
@@ -41,11 +55,16 @@ class SimulatorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "facts", "Facts", id="sim.facts"),
         Binding("r", "run", "Run", id="sim.run", tooltip="model-check both call orders"),
-        Binding("z", "cancel", "Cancel", id="sim.cancel"),
+        # shown in the status line while something runs (the footer keeps the modes at 80)
+        Binding("z", "cancel", "Cancel", show=False, id="sim.cancel"),
         Binding("t", "toggles", "Toggles", id="sim.toggles",
                 tooltip="the model's assumptions; enter cycles one"),
         Binding("i", "inspect", "Inspect", show=False, id="sim.inspect"),
         Binding("e", "features", "Era features", show=False, id="sim.features"),
+        Binding("T", "timing", "Timing", id="sim.timing",
+                tooltip="the AP hardware and the Ultravisor on a clock (layer 2)"),
+        Binding("l", "link", "Link", show=False, id="sim.link",
+                tooltip="the counterexample the timed run's reset outcomes cause"),
     ]
 
     _opening: tuple[str, str, int] | None = None
@@ -63,10 +82,12 @@ class SimulatorScreen(Screen[None]):
             yield StepTable(id="trace-box")
             with VerticalScroll(id="inspector", can_maximize=True):
                 yield StepInspector("", id="step-body")
+        yield TimingPanel(id="timing")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self._checked: tuple[ProfileRequest, dict[str, str]] | None = None
+        self._timed: TimingReport | None = None
         self.action_run()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -96,7 +117,7 @@ class SimulatorScreen(Screen[None]):
         steps.shown = None  # the old counterexample is not this run's
         steps.stale = False
         self.query_one(StepInspector).subject = None
-        self.query_one("#sim-status", Static).update("checking both orders…")
+        self.query_one("#sim-status", Static).update("checking both orders… (z cancels)")
         self.run_check(request, toggles)
 
     @work(thread=True, exclusive=True, group="sim", exit_on_error=False,
@@ -159,7 +180,7 @@ class SimulatorScreen(Screen[None]):
 
     def action_cancel(self) -> None:
         for worker in self.workers:
-            if worker.group == "sim":
+            if worker.group in ("sim", "timing"):
                 worker.cancel()
 
     @on(ProfilePicker.RunPressed, "#picker")
@@ -185,6 +206,106 @@ class SimulatorScreen(Screen[None]):
         self.add_class("-inspect")
         self.query_one("#inspector").focus()
 
+    # -- the timing panel ------------------------------------------------------------------
+    def action_timing(self) -> None:
+        """Show the timing panel in the trace's place (``T`` again gives the place back); the
+        first time it runs the timing model."""
+        if self.has_class("-timing"):
+            self.remove_class("-timing")
+            self.query_one("#steps").focus()
+            return
+        self.add_class("-timing")
+        self.query_one("#latency").focus()
+        if self._timed is None and not any(w.group == "timing" for w in self.workers):
+            self.action_time()
+
+    @on(TimingPanel.RunPressed)
+    def action_time(self) -> None:
+        """Run the timing model for the profile on screen and the machine in the panel."""
+        from sim.errors import SimError
+        from workbench.timing import TimingRequest
+
+        picker = self.query_one(ProfilePicker).request(quiet=True)
+        panel = self.query_one(TimingPanel)
+        name, _, helper = (picker.userspace if picker else "any").partition("+")
+        try:
+            request = TimingRequest(
+                era=self.query_one(ProfilePicker).era, paths=(panel.path,), userspace=name,
+                async_teardown=helper == "async", hw=panel.hardware(),
+                toggles=tuple(sorted(self.query_one(ToggleList).values.items())),
+                runs=panel.runs)
+            request.profile("current")
+        except SimError as error:
+            self.post_message(TimingFailed(str(error)))
+            return
+        note = "" if picker is None or picker.arch == "s390" else \
+            f" (the AP hardware is s390's: {picker.arch} is not timed)"
+        panel.status(f"timing {request.hw.queues} queue(s), {request.hw.latency.spelling()},"
+                     f" both orders… (z cancels){note}")
+        panel.clear("timing…")
+        self.run_timing(request)
+
+    @work(thread=True, exclusive=True, group="timing", exit_on_error=False,
+          description="timing the AP reset and the PV teardown")
+    def run_timing(self, request: TimingRequest) -> None:
+        from sim.errors import CheckCancelled, SimError
+        from workbench.timing import run_timing
+
+        worker = get_current_worker()
+        try:
+            self.post_message(TimingFinished(run_timing(
+                request, cancelled=lambda: worker.is_cancelled)))
+        except CheckCancelled:
+            self.post_message(TimingFailed("timing cancelled"))
+        except SimError as error:
+            self.post_message(TimingFailed(str(error)))
+
+    def on_timing_finished(self, message: TimingFinished) -> None:
+        from sim.timing import render
+
+        self._timed = message.report
+        panel = self.query_one(TimingPanel)
+        panel.show(message.report)
+        first = message.report.runs[0]
+        r = first.result
+        claim = linked_claim(first)
+        link = f"; l opens {claim}'s counterexample" if claim else ""
+        panel.status(Text(
+            f"{r.era} {r.userspace} {r.path}: {r.queues} queue(s), teardown "
+            f"{'HANGS' if r.hung else render.fmt_ms(r.finished_us / 1000)};"
+            f" reset outcomes {{{', '.join(first.classes)}}}{link}   T: the trace"))
+
+    def on_timing_failed(self, message: TimingFailed) -> None:
+        panel = self.query_one(TimingPanel)
+        panel.status(Text(message.reason, style="bold red"))
+        panel.clear("no result")
+        self.notify(message.reason, markup=False, severity="error")
+
+    def action_link(self) -> None:
+        """The counterexample the timed run's reset outcomes give the model checker, in the
+        trace (the panel gives the trace its place back)."""
+        report = self._timed
+        found = None
+        for run in report.runs if report else ():
+            claim_id = linked_claim(run)
+            if claim_id is not None and run.layer1 is not None:
+                found = (run, next(c for c in run.layer1.claims if c.id == claim_id))
+                break
+        if found is None:
+            self.notify("no timed run whose reset outcomes make a claim fail: run the timing"
+                        " model (T) with a slower latency or a fault", severity="warning")
+            return
+        run, claim = found
+        assert report is not None
+        self.remove_class("-timing")
+        self.show_claim(run.result.order, claim)
+        self.query_one("#sim-status", Static).update(Text(
+            f"{claim.id} under {run.result.order} with the timing model's reset outcomes"
+            f" {{{', '.join(run.classes)}}} ({report.request.hw.latency.spelling()}"
+            f"{''.join(' ' + f.spelling() for f in report.request.hw.faults)}):"
+            " the trace below"))
+        self.query_one("#steps").focus()
+
     # -- facts arriving ----------------------------------------------------------------------
     def on_states_explored(self, message: StatesExplored) -> None:
         self.query_one(ClaimTable).explored(message.order, message.states)
@@ -194,6 +315,8 @@ class SimulatorScreen(Screen[None]):
         """A check that died of an unexpected error ends like any failed check: it says so."""
         if event.worker.group == "sim" and event.state == WorkerState.ERROR:
             self.post_message(CheckFailed(f"the check failed: {event.worker.error}"))
+        if event.worker.group == "timing" and event.state == WorkerState.ERROR:
+            self.post_message(TimingFailed(f"the timing run failed: {event.worker.error}"))
 
     def on_check_failed(self, message: CheckFailed) -> None:
         self.query_one(ClaimTable).stop("cancelled" if "cancel" in message.reason
