@@ -48,6 +48,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/sim.py
 	$(BIN)/python bench/facts.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/fixes.py
 
 clean:
 	rm -rf $(VENV)

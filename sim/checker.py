@@ -68,8 +68,11 @@ def check(
     exercised = dict.fromkeys((claim.id for claim in chosen), 0)
     guarded: dict[str, int] = {}
     reads: set[str] = set(profile.init_reads)
+    hooked = [0]
 
     def judge(state: State, event: Event, after: State) -> None:
+        if "hook" in event.marks:
+            hooked[0] += 1
         if event.reads:
             reads.update(event.reads)
         for guard in event.guards:
@@ -88,7 +91,7 @@ def check(
     stats = Stats(len(parent), transitions, depth, time.perf_counter() - started)
     results = tuple(_judge(profile, claim, failures.get(claim.id), parent, reads,
                            exercised[claim.id], guarded) for claim in chosen)
-    return CheckResult(profile, init, stats, results, reduction, cutoff)
+    return CheckResult(profile, init, stats, results, reduction, cutoff, hooked[0])
 
 
 def _search(profile: Profile, reduction: str, cutoff: int, visit: Visit | None, *,

@@ -31,6 +31,7 @@ from sim.kernel import (
     destroy_config,
     release_file,
     reset_queues,
+    run_hooks,
 )
 from sim.profile import Profile
 from sim.state import Queue, State
@@ -117,7 +118,8 @@ def _pv_ioctl(tx: Tx, key: str, then: str) -> list[Outcome]:
     """The CPUs leave PV; if one could not be destroyed the ioctl stops there ("destroy VM
     will also fail"), else the kernel step ``then`` follows."""
     out = []
-    for branch in cpus_from_pv(tx):
+    # a fix's pv-teardown hooks run first: before the CPUs and the configuration go
+    for branch in (after for t in run_hooks(tx, "pv-teardown") for after in cpus_from_pv(t)):
         if cpu_destroy_failed(branch):
             branch.note("stops: a secure CPU could not be destroyed")
         else:

@@ -123,6 +123,28 @@ def unset_kvm(tx: Tx) -> Txs:
     return out
 
 
+def run_hooks(tx: Tx, point: str) -> Txs:
+    """The profile's hooks at ``point`` (sim.hooks), in table order: each runs the kernel's
+    own vfio_ap helper — :func:`unset_kvm` or :func:`reset_queues` — while the mdev is open
+    and still associated with the kvm (after an unset the queues were reset already)."""
+    from sim.hooks import HOOK_BY_NAME
+
+    hooks = [HOOK_BY_NAME[name] for name in tx.profile.hooks]
+    results = [tx]
+    for hook in (h for h in hooks if h.point == point):
+        after: Txs = []
+        for branch in results:
+            if branch.d.blocked or not (branch.d.mdev_kvm and "mdev" in branch.d.files):
+                after.append(branch)
+                continue
+            branch.note(f"hook {hook.name}: {hook.function}")
+            branch.mark("hook")
+            after.extend(unset_kvm(branch) if hook.action == "unset-kvm"
+                         else reset_queues(branch))
+        results = after
+    return results
+
+
 # -- s390 Protected Virtualization and the Ultravisor --------------------------------------
 def cpus_from_pv(tx: Tx) -> Txs:
     """kvm_s390_cpus_from_pv / kvm_s390_pv_destroy_cpu (F8.13, F4.11): every secure vCPU
@@ -326,8 +348,11 @@ def release_file(tx: Tx, name: str) -> Txs:
         return [tx]
     tx.d.files = tx.d.files - {name}
     if name == "vm":
-        tx.put_kvm()
-        return [tx]
+        results = run_hooks(tx, "vm-release")  # kvm_vm_release, before its kvm put
+        for branch in results:
+            if not branch.d.blocked:
+                branch.put_kvm()
+        return results
     if name.startswith("dev:"):
         return release_device(tx, name[4:])
     if name in ("mdev", "vfio-dev"):
@@ -370,6 +395,7 @@ __all__ = [
     "release_file",
     "release_function",
     "reset_queues",
+    "run_hooks",
     "set_aside",
     "unset_kvm",
 ]

@@ -3,11 +3,12 @@
 A profile is an architecture, a kernel era (its feature set, sim.eras), the call order of
 ``kvm_destroy_vm()`` (``current``, ``reversed`` — the RFC — or an explicit ``--steps`` list),
 the userspace that drives teardown (sim.userspace: ``any``, ``qemu-8.2``, ``qemu-8.1``, with or
-without QEMU's async-teardown helper), the toggles (sim.toggles), the population sizes, the
-claims to check and the user events to leave out. It validates the user's choices when it is
-built, like a state machine definition does: every problem (unknown step, missing step, unknown
-toggle or value, unknown or duplicate claim, unknown event or feature) is collected and raised
-as one ProfileError, so the user fixes everything in one go. The tables themselves (every rule
+without QEMU's async-teardown helper), the toggles (sim.toggles), the hooks a proposed fix
+adds (sim.hooks), the population sizes, the claims to check and the user events to leave out.
+It validates the user's choices when it is built, like a state machine definition does: every
+problem (unknown step, missing step, unknown toggle or value, unknown or duplicate claim or
+hook, unknown event or feature) is collected and raised as one ProfileError, so the user fixes
+everything in one go. The tables themselves (every rule
 cites a known fact, every step has an effect) are checked once, when their modules are
 imported. :func:`initial_state` builds the state every search of a profile starts from.
 """
@@ -34,6 +35,7 @@ from sim.eras import (
 )
 from sim.errors import ProfileError, SimError
 from sim.facts import require_facts
+from sim.hooks import HOOK_BY_NAME, HOOK_NAMES
 from sim.population import make
 from sim.state import Queue, State
 from sim.toggles import RETIRED, TOGGLE_BY_NAME, TOGGLES
@@ -125,6 +127,9 @@ class Profile:
     """sim.userspace name: who drives teardown (``any`` = every sequence)."""
     async_teardown: bool = False
     """QEMU's CLONE_VM async-teardown helper holds mm_users (F7.12)."""
+    hooks: tuple[str, ...] = ()
+    """sim.hooks names: vfio_ap actions a proposed fix places at a teardown point (none in
+    any released kernel)."""
     reset_classes: tuple[str, ...] = ()
     """The AP queue reset outcomes the checker may choose (``verified``, ``unverified``,
     ``hung``), as the timing model (sim.timing) found them for a latency and fault profile;
@@ -264,6 +269,11 @@ def _problems(profile: Profile) -> list[str]:
             problems.append(f"unknown claim {claim_id!r}")
         elif count > 1:
             problems.append(f"duplicate claim {claim_id!r}")
+    for name, count in Counter(profile.hooks).items():
+        if name not in HOOK_BY_NAME:
+            problems.append(f"unknown hook {name!r} (known: {', '.join(HOOK_NAMES)})")
+        elif count > 1:
+            problems.append(f"duplicate hook {name!r}")
     for name in profile.reset_classes:
         if name not in RESET_CLASSES:
             problems.append(f"unknown reset outcome {name!r} (known: {', '.join(RESET_CLASSES)})")
@@ -293,6 +303,12 @@ def _notes(profile: Profile, arch: Arch) -> tuple[str, ...]:
     if profile.async_teardown and profile.userspace == "any":
         notes.append("any+async: the CLONE_VM helper may be killed at any moment, also while"
                      " the VMM's fds are being released")
+    for name in profile.hooks:
+        hook = HOOK_BY_NAME[name]
+        notes.append(f"hook {name} ({hook.function}): a proposed fix, in no released kernel")
+        if hook.point == "pre-destroy" and "pre-destroy-hook" not in profile.features:
+            notes.append(f"hook {name}: no kvm_arch_pre_destroy_vm() in this era (F2.4),"
+                         " so it never runs")
     relevant = (*_COMMON, *_RELEVANT.get(profile.arch, ()))
     for name in relevant:
         feature = FEATURE_BY_NAME[name]
@@ -316,6 +332,7 @@ def build_profile(
     exclude: Iterable[str] = (),
     userspace: str = DEFAULT_USERSPACE,
     async_teardown: bool = False,
+    hooks: Sequence[str] = (),
     reset_classes: Sequence[str] = (),
 ) -> Profile:
     """Build (and validate) a profile from user-level choices.
@@ -331,6 +348,7 @@ def build_profile(
         exclude: user/guest/async event names to leave out.
         userspace: who drives teardown (sim.userspace).
         async_teardown: QEMU's async-teardown helper shares the address space.
+        hooks: sim.hooks names a proposed fix adds (default: none, as in every kernel).
         reset_classes: the reset outcomes the timing model found possible (() = the era's).
 
     Raises:
@@ -352,7 +370,7 @@ def build_profile(
                    toggles=tuple(sorted((toggles or {}).items())), vcpus=vcpus,
                    queues=queues, claims=tuple(claims), excluded=frozenset(exclude),
                    userspace=userspace, async_teardown=async_teardown,
-                   reset_classes=tuple(reset_classes))
+                   reset_classes=tuple(reset_classes), hooks=tuple(hooks))
 
 
 def initial_state(profile: Profile, *, reduction: str = "counter", cap: int = 2) -> State:

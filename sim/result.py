@@ -164,6 +164,8 @@ class CheckResult:
     reduction: str
     """'counter' (default), 'symmetry' or 'none'."""
     cutoff: int
+    hooks_fired: int = 0
+    """Transitions in which one of the profile's hooks (a fix's, sim.hooks) acted."""
 
     def claim(self, claim_id: str) -> ClaimResult:
         """The result for one claim id (KeyError if it was not checked)."""
@@ -198,4 +200,6 @@ class CheckResult:
             "cutoff": self.cutoff,
             "stats": self.stats.to_json(),
             "claims": [result.to_json() for result in self.claims],
+            **({"hooks": list(profile.hooks), "hooks_fired": self.hooks_fired}
+               if profile.hooks else {}),
         }

@@ -28,6 +28,7 @@ from sim.kernel import (
     exit_candidates,
     release_file,
     release_function,
+    run_hooks,
     set_aside,
 )
 from sim.profile import VM_STEP_BY_NAME, VM_STEPS, Profile
@@ -56,7 +57,8 @@ def _vm_step(tx: Tx, name: str) -> list[Outcome]:
         raise ModelError(f"unknown kvm_destroy_vm step {name!r}")
     tx.access("kvm")
     _VM_EFFECTS[name](tx)
-    return [tx.done("vm-step", name, fact=step.fact)]
+    branches = run_hooks(tx, "pre-destroy") if name == "kvm_arch_pre_destroy_vm" else [tx]
+    return [t.done("vm-step", name, fact=step.fact) for t in branches]
 
 
 def _sync_events(tx: Tx) -> None:
@@ -298,7 +300,8 @@ def _pv_release(tx: Tx, via: str) -> list[Outcome]:
     if via == "unregister":
         tx.d.pv_notifier = "unregistered"
     out = []
-    for branch in cpus_from_pv(tx):
+    hooked = run_hooks(tx, "pv-teardown") if tx.d.protected() else [tx]
+    for branch in (after for t in hooked for after in cpus_from_pv(t)):
         if branch.has("destroy-fast") and branch.d.protected() \
                 and not cpu_destroy_failed(branch) and branch.flag("destroy-fast-available"):
             branch.push(f"pv_fast:{via}")

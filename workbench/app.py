@@ -50,6 +50,8 @@ class WorkbenchApp(App[None]):
                 tooltip="the kernel comments the swap keeps or invalidates"),
         Binding("R", "switch_mode('report')", "Report", id="app.mode-report",
                 tooltip="every verdict and the answers to the RFC thread"),
+        Binding("F", "switch_mode('fixes')", "Fixes", id="app.mode-fixes", show=False,
+                tooltip="every proposed fix judged on every arch, era and userspace, ranked"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("Q,ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="app.screenshot"),
@@ -70,6 +72,7 @@ class WorkbenchApp(App[None]):
         self.add_mode("simulator", _simulator_screen)
         self.add_mode("comments", lambda: _comments_screen(repo, rev))
         self.add_mode("report", lambda: _report_screen(repo, rev))
+        self.add_mode("fixes", _fixes_screen)
         self.sub_title = "demo history" if repo.demo else escape_controls(str(repo.path))
 
     def use_config(self, config: Config) -> None:
@@ -180,6 +183,13 @@ def _report_screen(repo: KernelRepo, rev: str | None) -> Screen[None]:
     from workbench.screens.report import ReportScreen
 
     return ReportScreen(repo, rev)
+
+
+def _fixes_screen() -> Screen[None]:
+    """The Fixes mode, imported when first opened."""
+    from workbench.screens.fixes import FixesScreen
+
+    return FixesScreen()
 
 
 def _comments_screen(repo: KernelRepo, rev: str | None) -> Screen[None]:

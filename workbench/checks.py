@@ -45,6 +45,10 @@ class CheckRequest:
     features: tuple[tuple[str, bool], ...] = ()
     vcpus: int = DEFAULT_VCPUS
     queues: int = DEFAULT_QUEUES
+    steps: tuple[str, ...] = ()
+    """An explicit kvm_destroy_vm() step list (a fix's order); () runs ``order``."""
+    hooks: tuple[str, ...] = ()
+    """sim.hooks names a fix adds."""
 
     def run(self) -> dict[str, Any]:
         """Check it here and now: the CLI's JSON of the run (``CheckResult.to_json``)
@@ -54,7 +58,8 @@ class CheckRequest:
 
         profile = build_profile(self.arch, self.era, order=self.order, vcpus=self.vcpus,
                                 queues=self.queues, toggles=dict(self.toggles),
-                                features=dict(self.features), userspace=self.userspace)
+                                features=dict(self.features), userspace=self.userspace,
+                                steps=self.steps or None, hooks=self.hooks)
         run = check(profile).to_json()
         run["stats"].pop("seconds", None)
         return run
@@ -81,7 +86,11 @@ def cache_dir() -> Path:
 
 
 def _key(request: CheckRequest) -> str:
-    text = json.dumps(asdict(request), sort_keys=True, separators=(",", ":"))
+    fields = asdict(request)
+    for name in ("steps", "hooks"):  # a request without them keeps the key it always had
+        if not fields[name]:
+            del fields[name]
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -112,11 +121,13 @@ def _run_job(job: Job) -> dict[str, Any]:
 
 def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
                use_cache: bool = True, progress: Progress | None = None,
-               cancelled: Callable[[], bool] | None = None) -> list[dict[str, Any]]:
+               cancelled: Callable[[], bool] | None = None,
+               counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """Every request's run JSON, in request order: from the cache, else checked on up to
     ``workers`` processes (default: every core). A ``SimError`` of any request is raised;
     ``cancelled`` stops the pool and raises ``CheckCancelled`` (with the number of checks
-    done, for its ``states``)."""
+    done, for its ``states``). ``counts``, when given, receives how many results came from
+    the cache (``cached``) and how many were checked (``checked``)."""
     directory = cache_dir() if use_cache else None
     results: dict[int, dict[str, Any]] = {}
     for index, request in enumerate(requests):
@@ -125,6 +136,9 @@ def check_many(requests: Sequence[CheckRequest], *, workers: int | None = None,
             results[index] = found
     missing = [index for index in range(len(requests)) if index not in results]
     total = len(requests)
+    if counts is not None:
+        counts["cached"] = len(results)
+        counts["checked"] = len(missing)
 
     def arrived(index: int, run: dict[str, Any]) -> None:
         results[index] = run

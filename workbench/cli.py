@@ -44,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "timing",
     "comments",
     "report",
+    "fixes",
     "reply",
     "tui",
     "screenshots",

@@ -143,6 +143,10 @@ class Report:
     answers: tuple[Section, ...]
     toggles: tuple[tuple[str, str], ...] = ()
     facts: tuple[str, ...] = field(default=())
+    fixes: tuple[dict[str, Any], ...] = ()
+    """The thread's fixes ranked (``FixResult.to_json`` without the cells, in rank order)."""
+    fix_eras: tuple[str, ...] = ()
+    """The eras the fixes were judged in."""
 
     def to_json(self) -> dict[str, Any]:
         from sim.facts import FACTS
@@ -160,6 +164,7 @@ class Report:
             "answers": [section.to_json() for section in self.answers],
             "facts": [{"id": f, "title": FACTS[f].title, "commit": FACTS[f].commit}
                       for f in self.facts if f in FACTS],
+            "fixes": {"eras": list(self.fix_eras), "ranked": list(self.fixes)},
         }
 
 
@@ -208,10 +213,32 @@ def build_report(tree: TreeFacts, *, arches: Sequence[str] | None = None,
     matrix = Matrix(arches, tuple(c.label for c in columns), userspaces, claims, tuple(cells))
     answers = (answer_why_order(tree), answer_safe(matrix), answer_enough(matrix),
                answer_comments(matrix, tree))
+    fixes, fix_eras = _fixes(arches, columns, userspaces, toggles, use_cache, workers,
+                             progress, cancelled)
     cited = sorted({f for cell in cells for run in cell.runs for f in run["facts"]}
-                   | {m["fact"] for m in tree.landmarks}, key=_fact_order)
+                   | {m["fact"] for m in tree.landmarks}
+                   | {f for fix in fixes for f in fix["facts"]}, key=_fact_order)
     return Report(tree, arches, columns, userspaces, claims, tuple(cells), answers,
-                  tuple(toggles), tuple(cited))
+                  tuple(toggles), tuple(cited), fixes, fix_eras)
+
+
+def _fixes(arches: Sequence[str], columns: Sequence[Column], userspaces: Sequence[str],
+           toggles: Sequence[tuple[str, str]], use_cache: bool, workers: int | None,
+           progress: Progress | None, cancelled: Callable[[], bool] | None,
+           ) -> tuple[tuple[dict[str, Any], ...], tuple[str, ...]]:
+    """The shipped fixes judged on the report's arches and userspaces, in the report's
+    release columns that the fix matrix has (workbench.fixes.FIX_ERAS)."""
+    from sim.fixes import CATALOG
+    from workbench.fixes import FIX_ERAS, judge
+
+    eras = tuple(era for era in FIX_ERAS
+                 if any(c.era == era and not c.features for c in columns))
+    if not eras:
+        return (), ()
+    judged = judge(CATALOG, arches=arches, eras=eras, userspaces=userspaces, toggles=toggles,
+                   use_cache=use_cache, workers=workers, progress=progress,
+                   cancelled=cancelled)
+    return tuple(r.to_json(cells=False) for r in judged.results), eras
 
 
 def report_on_tree(src: KernelSource, repo: KernelRepo | None, label: str, *,
@@ -601,6 +628,7 @@ def render_markdown(report: Report) -> str:
         for paragraph in section.paragraphs:
             out += [paragraph, ""]
         out.pop()
+    out += _fixes_markdown(report)
     out += ["", "## Verdict matrix", "",
             "One verdict means both orders agree (order-neutral); \"a → b\" is current → "
             "reversed. vacuous: nothing the claim speaks about happens; absent: the comment "
@@ -623,6 +651,28 @@ def render_markdown(report: Report) -> str:
     out += [f"- {f}: {FACTS[f].title}" + (f" ({FACTS[f].commit[:12]})" if FACTS[f].commit
                                          else "") for f in report.facts if f in FACTS]
     return "\n".join(out) + "\n"
+
+
+def _fixes_markdown(report: Report) -> list[str]:
+    """The Fixes section: the ranked table and each rank's reasons."""
+    if not report.fixes:
+        return []
+    out = ["", "## Which proposed fix closes every path?", "",
+           "Each fix of the thread judged by the same claims on every architecture of this"
+           f" report × era {', '.join(report.fix_eras)} × userspace (on s390), against no"
+           " change: a claim that held and fails is a regression. Complete means no Secure"
+           " Execution claim fails on any userspace and nothing regresses; then more paths"
+           " closed, then smaller, ranks higher (`kvm-workbench fixes` has each matrix and"
+           " trace, `--search` every placement).", ""]
+    rows = [["#", "fix", "complete", "closes", "regresses", "size", "proposed by"]]
+    rows += [[str(f["rank"]), f["name"], "yes" if f["complete"] else "no", str(f["closes"]),
+              str(len(f["regressions"])), str(f["size"]), f["proposer"]]
+             for f in report.fixes]
+    out += _table(rows)
+    out.append("")
+    out += [f"- **#{f['rank']} {f['name']}** ({f['title']}): " + " ".join(f["explanation"])
+            for f in report.fixes]
+    return out
 
 
 def _arch_tables(matrix: Matrix, arch: str) -> list[tuple[str, list[list[str]]]]:

@@ -61,6 +61,11 @@ SCENES: tuple[Scene, ...] = (
           "list and panel side by side, the shortest invalidated comment open"),
     Scene("report-80x24", ("R",), SMALL, "the answers to the thread, wrapped"),
     Scene("report-160x48", ("R",), LARGE, "the answers and the start of the matrix"),
+    Scene("fixes-80x24", ("F",), SMALL, "the ranked fixes over the first one's explanation"),
+    Scene("fixes-matrix-80x24", ("F", "enter"), SMALL,
+          "the complete fix's matrix: the paths it closes, and no-change's trace of one"),
+    Scene("fixes-160x48", ("F", "down", "down", "down", "down", "down", "down", "enter"),
+          LARGE, "the swap's matrix open: its e500 regressions and the shortest trace"),
     Scene("help-80x24", ("question_mark",), SMALL, "keys and notation"),
     Scene("help-160x48", ("question_mark",), LARGE, "keys and notation"),
     # a query only the History provider answers: two providers' hits would tie at score 0

@@ -57,6 +57,15 @@ class TestComments:
         assert render(scene, snap_compare)
 
 
+class TestFixes:
+    """The Fixes mode: the shipped fixes ranked, the complete one explained, a matrix open."""
+
+    @pytest.mark.parametrize("scene", scenes("fixes"), ids=lambda s: s.name)
+    def test_scene(self, scene: Scene, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """The ranked list, the explanation, the failing cells and a shortest trace."""
+        assert render(scene, snap_compare)
+
+
 class TestDialogs:
     """Help and the command palette over the History screen."""
 

@@ -49,6 +49,9 @@ def add_parser(subparsers: Any) -> None:
                         help="QEMU's async-teardown helper shares the address space (F7.12)")
     parser.add_argument("--steps", default=None,
                         help="explicit kvm_destroy_vm() step list, comma-separated")
+    parser.add_argument("--hook", action="append", default=[], metavar="NAME",
+                        help="add a proposed fix's vfio_ap hook at its teardown point"
+                        " (repeatable; see `kvm-workbench fixes --list`)")
     parser.add_argument("--vcpus", type=bounded_int(1, 4096), default=DEFAULT_VCPUS,
                         help="vCPUs, 1..4096 (default 2)")
     parser.add_argument("--queues", type=bounded_int(0, 65_536), default=DEFAULT_QUEUES,
@@ -202,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
             args.arch, era, order=order if order != "custom" else "current", steps=steps,
             vcpus=args.vcpus, queues=args.queues, toggles=toggles, features=features,
             claims=args.claim, exclude=args.exclude, userspace=args.userspace,
-            async_teardown=args.async_teardown,
+            async_teardown=args.async_teardown, hooks=args.hook,
             reset_classes=[c.strip() for c in (args.reset_outcomes or "").split(",")
                            if c.strip()])
         results.append(check(profile, reduction=args.reduction, cutoff=args.cutoff))

@@ -41,6 +41,11 @@ its assumption fails; the shortest trace is shown, `enter` or `o` opens it in th
 at the violating step), **vacuous**, **not modelled** (no claim encodes the assumption) or
 **comment absent**. `b` blames the comment's lines in History.
 
+**Fixes** (`F`) judges every fix the thread proposed on every claim, architecture, era and
+userspace against no change, ranks them (complete first, then paths closed, then size) and
+says why; `enter` opens a fix's matrix, `enter` on a cell its trace in the Simulator, `S`
+searches every step order and hook placement.
+
 ## Notation
 
 - **FAILS**: some order of events breaks the claim; the shortest such trace is shown.
