@@ -116,13 +116,16 @@ class WorkbenchApp(App[None]):
     # -- routing the Comments mode's requests ---------------------------------------------------
     async def on_counterexample_requested(self, message: CounterexampleRequested) -> None:
         """A comment's counterexample: check its profile in the Simulator and open the step."""
-        from workbench.screens.simulator import SimulatorScreen
+        from workbench.screens.simulator import FixOverlay, SimulatorScreen
 
         await self.switch_mode("simulator")
         screen = self.screen
         if isinstance(screen, SimulatorScreen):
             await screen.open_counterexample(message.arch, message.era, message.userspace,
-                                             message.order, message.claim, message.step)
+                                             message.order, message.claim, message.step,
+                                             fix=FixOverlay(message.fix, message.hooks,
+                                                            message.features, message.toggles)
+                                             if message.fix else None)
 
     async def on_blame_requested(self, message: BlameRequested) -> None:
         """A comment's lines: blame them in History (which commit wrote them)."""

@@ -176,6 +176,11 @@ class CounterexampleRequested(Message):
     order: str
     claim: str
     step: int
+    fix: str = ""
+    """A proposed fix to apply (sim.fixes): its name, hooks, feature and toggle changes."""
+    hooks: tuple[str, ...] = ()
+    features: tuple[tuple[str, bool], ...] = ()
+    toggles: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass

@@ -80,7 +80,7 @@ def test_every_screen_has_a_small_and_a_large_scene() -> None:
     """Every mode and help are pictured at 80×24 and 160×48."""
     from workbench.scenes import LARGE, SMALL
 
-    for prefix in ("history", "simulator", "comments", "report", "help"):
+    for prefix in ("history", "simulator", "comments", "report", "fixes", "help"):
         sizes = {scene.size for scene in SCENES if scene.name.startswith(prefix)}
         assert {SMALL, LARGE} <= sizes, prefix
 

@@ -65,13 +65,12 @@ _VERDICT_STYLE = {"fails": "bold red", "holds": "green", "vacuous": "yellow"}
 
 
 def simulator_order(result: FixResult, cell: FixCell) -> str | None:
-    """The Simulator order that runs ``cell`` under ``result``'s fix, or None when the
-    Simulator cannot express the fix (hooks, features, toggles, another order)."""
+    """The Simulator order that runs ``cell`` under ``result``'s fix (its hooks, features and
+    toggles go with the request), or None when the Simulator cannot express the fix's step
+    list (an order other than the kernel's or the swap)."""
     from sim.fixes import SWAPPED
 
     fix = result.fix
-    if fix.hooks or fix.features or fix.toggles:
-        return None
     if not fix.steps:
         return "current"
     return "reversed" if fix.steps == SWAPPED else None
@@ -299,12 +298,16 @@ class FixesScreen(Screen[None]):
         else:  # a closed path: the failure no-change has
             order, run, userspace = "current", cell.base, cell.userspace
         if order is None:
-            self.notify(f"the Simulator cannot run {result.fix.name} (it adds hooks or"
-                        " changes features): its trace is shown here", severity="warning",
-                        markup=False)
+            self.notify(f"the Simulator shows the kernel's order and the swap, not"
+                        f" {result.fix.name}'s step list: its trace is shown here",
+                        severity="warning", markup=False)
             return
-        self.app.post_message(CounterexampleRequested(cell.arch, cell.era, userspace, order,
-                                                      cell.claim, len(run["trace"])))
+        fix = result.fix if cell.verdict == "fails" else None
+        self.app.post_message(CounterexampleRequested(
+            cell.arch, cell.era, userspace, order, cell.claim, len(run["trace"]),
+            fix=fix.name if fix is not None and (fix.hooks or fix.features or fix.toggles)
+            else "", hooks=fix.hooks if fix else (), features=fix.features if fix else (),
+            toggles=fix.toggles if fix else ()))
 
     def action_back(self) -> None:
         self.remove_class("-matrix")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -47,6 +48,23 @@ if TYPE_CHECKING:
     from sim.result import CheckResult, ClaimResult
     from workbench.timing import TimingReport, TimingRequest
 
+@dataclass(frozen=True, slots=True)
+class FixOverlay:
+    """A proposed fix the Fixes mode asked to see: applied to both orders' checks until an
+    input on screen changes."""
+
+    name: str
+    hooks: tuple[str, ...] = ()
+    features: tuple[tuple[str, bool], ...] = ()
+    toggles: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"hooks {', '.join(self.hooks)}"] if self.hooks else []
+        parts += [f"{name}={'on' if on else 'off'}" for name, on in self.features]
+        parts += [f"{name}={value}" for name, value in self.toggles]
+        return f"fix {self.name} applied" + (f" ({'; '.join(parts)})" if parts else "")
+
+
 class SimulatorScreen(Screen[None]):
     """The Simulator mode: is the swap safe (no-uaf), is it enough (se-ap-reset)?"""
 
@@ -69,6 +87,8 @@ class SimulatorScreen(Screen[None]):
 
     _opening: tuple[str, str, int] | None = None
     """(order, claim id, step) that ``open_counterexample`` shows when its run finishes."""
+    _fix: FixOverlay | None = None
+    """The fix ``open_counterexample`` was asked to apply (until an input changes)."""
 
     def compose(self) -> ComposeResult:
         yield ProfilePicker(id="picker")
@@ -118,11 +138,12 @@ class SimulatorScreen(Screen[None]):
         steps.stale = False
         self.query_one(StepInspector).subject = None
         self.query_one("#sim-status", Static).update("checking both orders… (z cancels)")
-        self.run_check(request, toggles)
+        self.run_check(request, toggles, self._fix)
 
     @work(thread=True, exclusive=True, group="sim", exit_on_error=False,
           description="model checking both call orders")
-    def run_check(self, request: ProfileRequest, toggles: dict[str, str]) -> None:
+    def run_check(self, request: ProfileRequest, toggles: dict[str, str],
+                  fix: FixOverlay | None = None) -> None:
         import sim
         from sim.errors import CheckCancelled, SimError
 
@@ -130,10 +151,11 @@ class SimulatorScreen(Screen[None]):
         name, _, helper = request.userspace.partition("+")
         try:
             for order in ORDERS:
-                profile = sim.build_profile(request.arch, request.era, order=order,
-                                            vcpus=request.vcpus, queues=request.queues,
-                                            toggles=toggles, userspace=name,
-                                            async_teardown=helper == "async")
+                profile = sim.build_profile(
+                    request.arch, request.era, order=order, vcpus=request.vcpus,
+                    queues=request.queues, toggles={**toggles, **dict(fix.toggles if fix else ())},
+                    features=dict(fix.features) if fix else None, userspace=name,
+                    async_teardown=helper == "async", hooks=fix.hooks if fix else ())
                 result = sim.check(
                     profile,
                     progress=lambda n, order=order: self.post_message(StatesExplored(order, n)),
@@ -151,6 +173,10 @@ class SimulatorScreen(Screen[None]):
     def _input_changed(self) -> None:
         """Verdicts of other inputs than those on screen say so, until re-run (or until the
         inputs are back to what was checked)."""
+        if self._fix is not None:  # the fix was for the profile it came with
+            self._fix = None
+            self.notify("the fix from the Fixes mode no longer applies: r checks the kernel"
+                        " as released", severity="information")
         if not self.results or self._checked is None:
             return
         stale = self._inputs() != self._checked
@@ -339,19 +365,22 @@ class SimulatorScreen(Screen[None]):
                     else "order-neutral: the swap changes no verdict")
             toggles = ", ".join(f"{k}={v}" for k, v in sorted(profile.toggle_values().items())
                                 if v != "false")
+            applied = f" — {self._fix.describe()}" if self._fix is not None else ""
             self.query_one("#sim-status", Static).update(Text(
                 f"{profile.arch} {format_version(profile.era)} "
                 f"{profile.userspace_label} V={profile.vcpus} Q={profile.queues} — {swap}"
-                f"   toggles: {toggles}"))
+                f"{applied}   toggles: {toggles}"))
             opening, self._opening = self._opening, None
             if opening is None or not self._open_step(*opening):
                 self._show_first_failure(results)
 
     # -- opening a counterexample another mode asked for ------------------------------------
     async def open_counterexample(self, arch: str, era: str, userspace: str, order: str,
-                                  claim: str, step: int) -> None:
-        """Check ``arch`` at ``era`` with ``userspace`` (the app routes a comment's request
-        here) and, when both orders are in, show ``claim`` under ``order`` at ``step``.
+                                  claim: str, step: int, *, fix: FixOverlay | None = None
+                                  ) -> None:
+        """Check ``arch`` at ``era`` with ``userspace`` (the app routes a comment's or a fix's
+        request here), with ``fix`` applied if given, and, when both orders are in, show
+        ``claim`` under ``order`` at ``step``.
 
         The check uses the era table's features and the toggles on screen: a counterexample
         found on a tree whose features disagree with the table may not recur, and then the
@@ -368,6 +397,7 @@ class SimulatorScreen(Screen[None]):
             picker.query_one("#arch", Select).value = arch
             picker.query_one("#era", Input).value = era
             picker.query_one("#userspace", Select).value = userspace
+        self._fix = fix
         self._opening = (order, claim, step)
         self.action_run()
 
