@@ -14,6 +14,7 @@ the response code and the queue-empty and IRQ-enabled bits. The rules:
 - an adapter fault makes every later instruction on its queues answer DECONFIGURED,
   CHECKSTOPPED or Q_NOT_AVAIL, and the interrupted reset never completes (so the queue keeps
   its binding: nothing says a broken adapter unbinds);
+- a ``busy`` queue answers BUSY (and starts no reset) until its time;
 - an ``assoc-fail`` queue answers 0x35 after its first reset until a later reset completes
   ([6.12] vfio_ap_ops.c:1924-1933 says every AP instruction ends with that code until reset).
 
@@ -87,6 +88,7 @@ class ApBus:
         "assoc_fail",
         "async_rc",
         "bound",
+        "busy_until",
         "completed_at",
         "done_at",
         "empty",
@@ -113,6 +115,8 @@ class ApBus:
         self.assoc_fail = [False] * n
         self.stuck = [False] * n
         """The queue's resets never complete (the ``stuck`` fault)."""
+        self.busy_until = [0] * n
+        """The queue answers BUSY to every instruction before this time (``busy``)."""
         self.adapter_rc = [0] * hw.adapters
         self.adapter_at = [NEVER] * hw.adapters
         self.completed_at = [-1] * n
@@ -146,6 +150,8 @@ class ApBus:
             for q in queues:
                 if fault.kind == "stuck":
                     self.stuck[q] = True
+                elif fault.kind == "busy":
+                    self.busy_until[q] = max(self.busy_until[q], round(fault.at_ms * US_PER_MS))
                 else:
                     self.assoc_fail[q] = True
 
@@ -176,6 +182,8 @@ class ApBus:
         self._settle(q, t)
         if self.done_at[q] > t:
             return RESET_IN_PROGRESS, self.empty[q], self.irq[q]
+        if t < self.busy_until[q]:  # refused: no reset starts
+            return BUSY, self.empty[q], self.irq[q]
         self.resets[q] += 1
         if self.first_zapq[q] < 0:
             self.first_zapq[q] = t
@@ -199,6 +207,8 @@ class ApBus:
         self._settle(q, t)
         if self.done_at[q] > t:
             return RESET_IN_PROGRESS, self.empty[q], self.irq[q]
+        if t < self.busy_until[q]:
+            return BUSY, self.empty[q], self.irq[q]
         if self.async_rc[q]:
             return self.async_rc[q], self.empty[q], self.irq[q]
         return NORMAL, self.empty[q], self.irq[q]

@@ -290,6 +290,10 @@ class TimedTeardown:
                          f"PQAP/ZAPQ for {apqn} failed with invalid rc={rc}"
                          " ([6.1] vfio_ap_ops.c:1641)", once=False)
             self._finish(q, UNVERIFIED, "-EIO; IRQ resources kept (NIB stays pinned)")
+            if self.bus.irq[q]:
+                self.notes.append(f"queue {apqn}'s NIB page stays pinned and its guest ISC"
+                                  " registered past close_device: -EIO returns before"
+                                  " vfio_ap_free_aqic_resources ([6.1] vfio_ap_ops.c:1645)")
             return
         verified = False
         while True:

@@ -37,6 +37,7 @@ CITATIONS: tuple[Citation, ...] = (
     Citation("6.1", _VFIO_AP, 1633, "WARN_ONCE(status.irq_enabled",
              "a fault code while interrupts are on WARNs once"),
     Citation("6.1", _VFIO_AP, 1642, "invalid rc", "any other ZAPQ code: WARN, -EIO"),
+    Citation("6.1", _VFIO_AP, 1645, "return -EIO", "… before the IRQ resources are freed"),
     Citation("6.1", _VFIO_AP, 1649, "while (retry2--)", "the verification loop"),
     Citation("6.1", _VFIO_AP, 1652, "msleep(20)", "20 ms between checks"),
     Citation("6.1", _VFIO_AP, 1655, "retry2 <= 0", "'unable to verify reset' WARN_ONCE"),

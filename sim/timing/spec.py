@@ -13,9 +13,11 @@ Faults (``--fault``, repeatable), each ``KIND:TARGET[@MS]``:
 ``stuck`` (the queue's reset never completes), ``deconfig`` / ``checkstop`` / ``gone`` (the
 adapter answers DECONFIGURED / CHECKSTOPPED / Q_NOT_AVAIL from MS on; default @10, i.e.
 mid-reset), ``assoc-fail`` (an SE association failed asynchronously: TAPQ answers 0x35 after
-the first reset until a second one completes, F6.6). TARGET is an APQN ``AA.DDDD`` (hex, as the
-kernel prints it), an adapter ``AA`` (hex) for the adapter faults, or ``P%`` — each queue
-(adapter) faults with that probability, drawn from the run's seed.
+the first reset until a second one completes, F6.6), ``busy`` (the queue answers BUSY to
+every instruction until MS, default @10: [6.1] has no case for it, [6.12] waits for it).
+TARGET is an APQN ``AA.DDDD`` (hex, as the kernel prints it), an adapter ``AA`` (hex) for the
+adapter faults, or ``P%`` — each queue (adapter) faults with that probability, drawn from the
+run's seed.
 """
 
 from __future__ import annotations
@@ -97,8 +99,10 @@ def parse_latency(text: str) -> Latency:
                    " (MU <= 12, 0 <= SIGMA <= 5, of ln ms) or worst")
 
 
-FAULT_KINDS = ("stuck", "deconfig", "checkstop", "gone", "assoc-fail")
+FAULT_KINDS = ("stuck", "deconfig", "checkstop", "gone", "assoc-fail", "busy")
 ADAPTER_FAULTS = ("deconfig", "checkstop", "gone")
+TIMED_FAULTS = (*ADAPTER_FAULTS, "busy")
+"""Faults that take ``@MS``: when the adapter breaks, or until when the queue is busy."""
 _APQN = re.compile(r"^([0-9a-fA-F]{1,2})\.([0-9a-fA-F]{1,4})$")
 _ADAPTER = re.compile(r"^([0-9a-fA-F]{1,2})$")
 _SHARE = re.compile(r"^(\d+(?:\.\d+)?)%$")
@@ -115,7 +119,7 @@ class Fault:
 
     def spelling(self) -> str:
         """The spec as the CLI spells it."""
-        when = f"@{self.at_ms:g}" if self.kind in ADAPTER_FAULTS else ""
+        when = f"@{self.at_ms:g}" if self.kind in TIMED_FAULTS else ""
         return f"{self.kind}:{self.target}{when}"
 
     def share(self) -> float | None:
@@ -133,8 +137,8 @@ def parse_fault(text: str) -> Fault:
         problem = f"unknown kind {kind!r} (known: {', '.join(FAULT_KINDS)})"
     elif not target:
         problem = "no target (AA.DDDD, AA or P%)"
-    elif when and kind not in ADAPTER_FAULTS:
-        problem = f"@MS applies to {', '.join(ADAPTER_FAULTS)} only"
+    elif when and kind not in TIMED_FAULTS:
+        problem = f"@MS applies to {', '.join(TIMED_FAULTS)} only"
     elif kind in ADAPTER_FAULTS and _APQN.match(target):
         problem = "an adapter fault targets an adapter AA (hex) or P%"
     elif kind not in ADAPTER_FAULTS and _ADAPTER.match(target):

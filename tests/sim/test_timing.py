@@ -197,6 +197,20 @@ def test_612_work_items_run_at_most_256_at_once() -> None:
     assert large.finished_us - small.finished_us >= 10_000  # a second batch of polls
 
 
+def test_a_busy_queue_is_an_invalid_code_to_61_and_waited_for_by_612() -> None:
+    """BUSY (05) has no case in [6.1]'s switch: WARN, -EIO, resources kept; [6.12] waits for
+    it to clear and resets again (the 'wait for response code 05' rework, F6.6)."""
+    old = timed("6.1", hw("fixed:5", "busy:00.0001@30"))
+    assert old.counts["unverified"] == 1 and old.warns["zapq-invalid"] == 1
+    assert any("invalid rc=5" in line for line in old.log_lines())
+    assert any("NIB page stays pinned" in note for note in old.notes)
+    new = timed("6.12", hw("fixed:5", "busy:00.0001@30"))
+    assert new.counts["verified"] == 4 and "zapq-invalid" not in new.warns
+    assert any("queue 00.0001 (5, 1, 1)" in line for line in new.log_lines())
+    # what-if: not busy, nothing to tell apart
+    assert timed("6.1", hw("fixed:0")).warns == {}
+
+
 # -- paths and the Ultravisor ----------------------------------------------------------------
 def test_612_exit_fast_refused_harmlessly_then_normal_destroy_after_reset() -> None:
     r = timed("6.12", hw("fixed:5"))
@@ -315,6 +329,7 @@ def test_bad_latency(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["melt:00.0001", "stuck:", "stuck:00", "deconfig:00.0001",
+                                  "busy:00",
                                   "stuck:00.0001@5", "stuck:0%", "stuck:101%", "deconfig:00@x",
                                   "stuck:zz.0001"])
 def test_bad_fault(text: str) -> None:

@@ -45,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
                         " default lognormal:2.3,1.0 (an assumption: no public figures)")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
                         help="KIND:TARGET[@MS], KIND stuck | deconfig | checkstop | gone |"
-                        " assoc-fail, TARGET AA.DDDD | AA | P%% (repeatable)")
+                        " assoc-fail | busy, TARGET AA.DDDD | AA | P%% (repeatable)")
     parser.add_argument("--irq", choices=("on", "off"), default="on",
                         help="the guest enabled interrupts on its queues (default on)")
     parser.add_argument("--unbound", action="store_true",

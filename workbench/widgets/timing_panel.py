@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 LATENCIES = ("fixed:0", "fixed:5", "fixed:30", "fixed:100", "lognormal:2.3,1.0",
              "lognormal:3.0,1.0", "worst")
 FAULTS = ("no fault", "stuck:00.0000", "stuck:1%", "deconfig:00@10", "checkstop:00@10",
-          "gone:00@10", "assoc-fail:00.0000")
+          "gone:00@10", "assoc-fail:00.0000", "busy:00.0000@30")
 #: A line holding the first of these words gets its colour (the first match wins).
 _LINE_STYLES = (("HANGS", "bold red"), ("LEAK", "bold red"), ("→ WARN", "red"),
                 ("WARNING:", "red"), ("FAILS", "red"), ("REFUSED", "yellow"),
