@@ -75,3 +75,13 @@ def test_sim_takes_the_timing_models_reset_outcomes(capsys: pytest.CaptureFixtur
         "verified", "unverified"]
     code, _, err = run_cli(capsys, *base, "--reset-outcomes", "verified,hung")
     assert code == 2 and "needs the unbounded reset" in err
+
+
+def test_timing_a_fix_hook(capsys: pytest.CaptureFixture[str]) -> None:
+    data = timing_json(capsys, "--era", "6.12", "--order", "current", "--path", "exit",
+                       "--latency", "fixed:5", "--hook", "vfio-ap-reset-on-pv-teardown")
+    run = data["runs"][0]
+    assert data["hooks"] == ["vfio-ap-reset-on-pv-teardown"]
+    assert [d["ok"] for d in run["destroys"]] == [True] and run["bound_at_destroy"] == 0
+    code, _, err = run_cli(capsys, "timing", "--hook", "nope")
+    assert code == 2 and "nope" in err

@@ -39,13 +39,16 @@ class TimingRequest:
     """Monte-Carlo runs per (order, path); 0: the single seeded run only."""
     check: bool = True
     """Model-check each run's reset outcome classes (layer 1)."""
+    hooks: tuple[str, ...] = ()
+    """A proposed fix's hooks (sim.hooks), timed and checked with the kernel."""
 
     def profile(self, order: str) -> Profile:
         """The checker's profile for one order (validates every choice); its queues are the
         machine's APQNs (the checker's symmetry reduction makes their number cost nothing)."""
         return build_profile("s390", self.era, order=order, toggles=dict(self.toggles),
                              features=dict(self.features), userspace=self.userspace,
-                             async_teardown=self.async_teardown, queues=self.hw.queues)
+                             async_teardown=self.async_teardown, queues=self.hw.queues,
+                             hooks=self.hooks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ class TimingReport:
                          "latency": hw.latency.spelling(),
                          "faults": [f.spelling() for f in hw.faults], "irq": hw.irq,
                          "bound": hw.bound, "hz": hw.hz, "zapq_status": hw.zapq_status},
-            "seed": req.seed, "runs_per_order": req.runs,
+            "seed": req.seed, "runs_per_order": req.runs, "hooks": list(req.hooks),
             "assumptions": self.assumptions(),
             "runs": [run.to_json() for run in self.runs],
         }

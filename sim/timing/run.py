@@ -5,7 +5,8 @@ era features (``reset-unbounded``, ``pv-mmu-notifier``, ``destroy-fast``, ``pv-a
 ``pv-ap``, ``destroy-fast-warn-relaxed``, ``pv-leak-asce``, ``vfio-ap-kvm-ref``,
 ``vfio-core-kvm-ref``), its toggles (the Ultravisor's refusals, Destroy Fast availability, the
 order of deferred ``__fput`` calls), its ``kvm_destroy_vm()`` step list and arch steps, its
-files and its userspace — so no era is decided here a second time.
+files, its userspace and a proposed fix's hooks (sim.hooks, at the checker's points) — so no
+era is decided here a second time.
 
 The two reset algorithms, as the Debian trees have them:
 
@@ -201,6 +202,8 @@ class TimedTeardown:
         self._task: Step | None = None
         self._waiting = False
         self.mdev_open = profile.vfio_present and profile.arch == "s390"
+        self.mdev_kvm = self.mdev_open
+        """vfio_ap still holds the KVM association (cleared by vfio_ap_mdev_unset_kvm)."""
         for q in range(n if self.mdev_open else 0):
             if hw.irq:
                 self.bus.aqic_enable(q)
@@ -427,11 +430,31 @@ class TimedTeardown:
                 yield from self._reset_bounded(q)
             self._end()
 
-    def _unset_kvm(self) -> Step:
-        """vfio_ap_mdev_unset_kvm (F6.3): masks cleared, queues reset, then the kvm put."""
-        self._begin("release of the mdev fd: vfio_ap_mdev_unset_kvm", "F6.3")
-        yield from self._reset_queues("close_device")
+    def _unset_kvm(self, where: str = "release of the mdev fd") -> Step:
+        """vfio_ap_mdev_unset_kvm (F6.3): masks cleared, queues reset, then the kvm put; a
+        second call finds no association and does nothing."""
+        if not self.mdev_kvm:
+            return
+        self.mdev_kvm = False
+        self._begin(f"{where}: vfio_ap_mdev_unset_kvm", "F6.3")
+        yield from self._reset_queues("close_device" if where.startswith("release")
+                                      else where)
         self._end()
+
+    def _hooks(self, point: str) -> Step:
+        """A proposed fix's hooks at ``point`` (sim.hooks, the checker's own table and rule:
+        each acts while the mdev is open and still associated with the kvm)."""
+        from sim.hooks import HOOK_BY_NAME
+
+        for hook in (HOOK_BY_NAME[name] for name in self.profile.hooks):
+            if hook.point != point or not self.mdev_kvm:
+                continue
+            self._begin(f"hook {hook.name}: {hook.function}", hook.fact)
+            if hook.action == "unset-kvm":
+                yield from self._unset_kvm(f"hook at {point}")
+            else:
+                yield from self._reset_queues(f"hook at {point}")
+            self._end()
 
     # -- PV and the Ultravisor ---------------------------------------------------------------
     def _cpus_from_pv(self, site: str) -> Step:
@@ -488,6 +511,8 @@ class TimedTeardown:
             return
         self.notifier = "released"
         self._begin(f"PV mmu-notifier release ({where})", "F7.4, F7.5")
+        if self.config == "live":
+            yield from self._hooks("pv-teardown")
         yield from self._cpus_from_pv("notifier")
         if self.fast_ok and self.config == "live":
             yield from self._uvc("fast", "kvm_s390_pv_mmu_notifier_release")
@@ -496,6 +521,7 @@ class TimedTeardown:
     def _pv_disable(self) -> Step:
         """KVM_PV_DISABLE: CPUs out of PV, then cleanup_all / deinit_vm (F7.3, F7.11)."""
         self._begin("ioctl KVM_PV_DISABLE", "F7.3")
+        yield from self._hooks("pv-teardown")
         yield from self._cpus_from_pv("KVM_PV_DISABLE")
         yield from self._uvc("normal", "KVM_PV_DISABLE")
         self._end()
@@ -536,10 +562,14 @@ class TimedTeardown:
         for name in files:
             if name == "mdev" and self.mdev_open:
                 yield from self._unset_kvm()
-                refs.discard("vfio_ap")
                 refs.discard("vfio-core")
+            elif name == "vm":
+                yield from self._hooks("vm-release")  # kvm_vm_release, before its kvm put
+                refs.discard(name)
             else:
                 refs.discard(name)
+            if not self.mdev_kvm:
+                refs.discard("vfio_ap")  # unset_kvm puts vfio_ap's kvm reference (F6.3)
             if not refs and not vm_gone:  # the last kvm reference went: kvm_destroy_vm
                 vm_gone = True
                 yield from self._destroy_vm()
@@ -558,6 +588,8 @@ class TimedTeardown:
         for step in p.steps:
             if step != "kvm_arch_destroy_vm":
                 self._begin(step, "F2.6")
+                if step == "kvm_arch_pre_destroy_vm":
+                    yield from self._hooks("pre-destroy")
                 self._end()
                 continue
             self._begin("kvm_arch_destroy_vm", "F4.11")
@@ -597,6 +629,7 @@ class TimedTeardown:
             return True
         if not p.userspace_spec.free and "pv-async-cleanup" in self.features:
             self._begin("ioctl KVM_PV_ASYNC_CLEANUP_PREPARE", "F7.3")
+            yield from self._hooks("pv-teardown")
             yield from self._cpus_from_pv("PREPARE")
             if self.fast_ok:
                 yield from self._uvc("fast", "kvm_s390_pv_set_aside")

@@ -264,6 +264,22 @@ def test_async_teardown_moves_the_notifier_after_the_fds() -> None:
     assert r.attempts[0].uvc == "normal" and r.attempts[0].ok
 
 
+def test_a_fix_hook_at_pv_teardown_resets_before_the_configuration_goes() -> None:
+    """The fix explorer's complete fix, timed: the reset moves into the PV teardown, Destroy
+    Fast succeeds at once and the qemu-8.1 reboot no longer WARNs or leaks; a hook at VM fd
+    release (Rosato's notifier) changes nothing on these paths."""
+    fixed = build_profile("s390", "6.12", userspace="qemu-8.1",
+                          hooks=("vfio-ap-reset-on-pv-teardown",))
+    r = simulate(fixed, hw("fixed:5"), path="reboot", seed=1)
+    assert [(a.uvc, a.ok) for a in r.attempts] == [("fast", True)] and not r.leaks
+    names = phase_names(r)
+    hook = next(i for i, n in enumerate(names) if n.startswith("hook vfio-ap-reset"))
+    assert hook < names.index("Destroy Secure Configuration Fast (kvm_s390_pv_set_aside)")
+    other = build_profile("s390", "6.12", userspace="qemu-8.1",
+                          hooks=("vfio-notify-at-vm-release",))
+    assert simulate(other, hw("fixed:5"), path="reboot", seed=1).flags["leak"]
+
+
 def test_response_codes_carry_their_header_lines() -> None:
     values = {rc.value for rc in RESPONSE_CODES}
     assert {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0A, 0x35, 0x36} <= values

@@ -54,6 +54,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--zapq-status", choices=("as-was", "reset-done"), default="as-was",
                         help="what a reset-starting ZAPQ's status shows (firmware-defined;"
                         " default as-was: the queue before the reset)")
+    parser.add_argument("--hook", action="append", default=[], metavar="NAME",
+                        help="time a proposed fix's vfio_ap hook at its teardown point"
+                        " (repeatable; see `kvm-workbench fixes --list`)")
     parser.add_argument("--toggle", action="append", default=[], metavar="NAME=VALUE",
                         help="a firmware assumption (see `sim --list-toggles`)")
     parser.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=1,
@@ -85,7 +88,7 @@ def request_from(args: argparse.Namespace) -> Any:
         paths=("exit", "reboot") if args.path == "both" else (args.path,),
         userspace=args.userspace, async_teardown=args.async_teardown, hw=hw,
         toggles=tuple(parse_toggles(args.toggle)), seed=args.seed, runs=args.runs,
-        check=not args.no_check)
+        check=not args.no_check, hooks=tuple(args.hook))
     request.profile(request.orders[0])  # validate era, userspace, toggles now: one line
     return request
 
