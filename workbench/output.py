@@ -19,7 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -117,3 +117,16 @@ def write_atomic(target: Path, text: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def stderr_progress(command: str, unit: str) -> Callable[[int, int], None]:
+    """A progress callback that writes ``command: done/total unit`` to stderr at every tenth
+    of the work and at its end (a long CLI run says it is alive without flooding a log)."""
+    shown = [-1]
+
+    def report(done: int, total: int) -> None:
+        step = max(1, total // 10)
+        if done == total or done // step != shown[0]:
+            shown[0] = done // step
+            sys.stderr.write(f"{command}: {done}/{total} {unit}\n")
+    return report

@@ -18,8 +18,7 @@ from sim.timing.montecarlo import Chunk, MonteCarlo, monte_carlo
 from sim.timing.result import TimingResult, simulate
 from sim.timing.run import PATHS
 from sim.timing.spec import Hardware
-
-Progress = Callable[[int, int], None]
+from workbench.checks import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +62,31 @@ class TimingRun:
     def classes(self) -> tuple[str, ...]:
         """The reset outcomes layer 1 was given (the series' if there is one)."""
         return self.montecarlo.classes if self.montecarlo else self.result.classes
+
+    def text_lines(self, *, narrow: bool = False) -> list[str]:
+        """The run in words, for the CLI and (``narrow``: a shorter time axis and log) the
+        Simulator's timing panel: summary, phases, first violation, log, Monte-Carlo, and the
+        model checker's verdicts with this run's reset outcomes."""
+        from sim.timing import render
+
+        r = self.result
+        widths = {"width": 18, "name_width": 34, "span_width": 17} if narrow else {}
+        rows = render.timeline(r.phases, horizon=r.last_event_us, **widths)
+        lines = [*render.summary(r), "  phases:", *("    " + row for row in rows)]
+        lines += render.violation(r)
+        log, limit = r.log_lines(), 8 if narrow else 12
+        if log:
+            lines.append(f"  kernel log ({len(log)} line(s)):")
+            lines += [f"    {line}" for line in log[:limit]]
+            if len(log) > limit:
+                lines.append(f"    … {len(log) - limit} more (--json has all)")
+        if self.montecarlo is not None:
+            lines += render.montecarlo_table(self.montecarlo)
+        if self.layer1 is not None:
+            lines.append(f"  model checker with reset outcomes {{{', '.join(self.classes)}}}:")
+            lines += [f"    {claim.id:<13} {verdict_text(claim):<8} {why_text(claim)}"
+                      for claim in self.layer1.claims]
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         """One entry of ``runs``."""

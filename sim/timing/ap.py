@@ -89,10 +89,8 @@ class ApBus:
         "async_rc",
         "bound",
         "busy_until",
-        "completed_at",
         "done_at",
         "empty",
-        "first_zapq",
         "hw",
         "irq",
         "n",
@@ -119,9 +117,6 @@ class ApBus:
         """The queue answers BUSY to every instruction before this time (``busy``)."""
         self.adapter_rc = [0] * hw.adapters
         self.adapter_at = [NEVER] * hw.adapters
-        self.completed_at = [-1] * n
-        """When the last reset of each queue completed in hardware (-1: none did)."""
-        self.first_zapq = [-1] * n
         self._inject()
 
     def _pick(self, count: int, share: float) -> list[int]:
@@ -160,7 +155,6 @@ class ApBus:
         done = self.done_at[q]
         if 0 <= done <= t:
             self.done_at[q] = -1
-            self.completed_at[q] = done
             self.empty[q] = True
             self.irq[q] = False
             self.bound[q] = False
@@ -185,8 +179,6 @@ class ApBus:
         if t < self.busy_until[q]:  # refused: no reset starts
             return BUSY, self.empty[q], self.irq[q]
         self.resets[q] += 1
-        if self.first_zapq[q] < 0:
-            self.first_zapq[q] = t
         if self.stuck[q]:
             self.done_at[q] = NEVER
         else:

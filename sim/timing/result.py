@@ -206,6 +206,6 @@ def simulate(profile: Profile, hw: Hardware, *, path: str, seed: int = 1,
         queues=hw.queues, finished_us=t.finished, hang=t.hang,
         phases=tuple(sorted(t.phases, key=lambda p: (p.start, p.depth))), counts=counts,
         warned=sum(t.warned), bound_at_destroy=bound, attempts=tuple(t.attempts),
-        warns={k: v for k, v in t.tl.counts.items()}, leaks=tuple(t.leaks),
+        warns=dict(t.tl.counts), leaks=tuple(t.leaks),
         log=tuple(t.tl.log), notes=tuple(dict.fromkeys(t.notes)), first=violation,
         classes=_classes(t), events=t.clock.events, flags=flags, last_event_us=t.clock.now)

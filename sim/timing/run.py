@@ -180,7 +180,6 @@ class TimedTeardown:
         n = hw.queues
         self.outcome = [PENDING] * n
         self.warned = [False] * n
-        self.verified_at = [-1] * n
         self.reset_rc = [0] * n
         self.elapsed = [0] * n
         self.phases: list[Phase] = []
@@ -319,8 +318,6 @@ class TimedTeardown:
 
     def _finish(self, q: int, outcome: int, why: str) -> None:
         self.outcome[q] = outcome
-        if outcome == VERIFIED:
-            self.verified_at[q] = self.clock.now
         self._event(q, f"outcome {OUTCOME_NAMES[outcome]}: {why}")
 
     # -- the unbounded reset ([6.12]) ------------------------------------------------------

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from workbench.cli import bounded_int
+from workbench.output import stderr_progress
 
 
 def add_parser(subparsers: Any) -> None:
@@ -45,18 +46,6 @@ def add_parser(subparsers: Any) -> None:
                         help="check everything again instead of reusing remembered results")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
-
-
-def _progress() -> Any:
-    """A stderr line at every tenth of the checks (and the last)."""
-    shown = [-1]
-
-    def report(done: int, total: int) -> None:
-        step = max(1, total // 10)
-        if done == total or done // step != shown[0]:
-            shown[0] = done // step
-            sys.stderr.write(f"fixes: {done}/{total} checks\n")
-    return report
 
 
 def _axes(args: argparse.Namespace) -> tuple[list[str], list[str]]:
@@ -111,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             raise SimError("--search explores its own candidates: do not combine it with"
                            " --fix or --fixes")
         found = search(max_hooks=args.max_hooks, arches=arches, eras=eras,
-                       use_cache=not args.no_cache, progress=_progress())
+                       use_cache=not args.no_cache, progress=stderr_progress("fixes", "checks"))
         if args.json:
             print_json({"search": found.to_json()})
             return 0
@@ -130,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n".join(lines) + "\n")
         return 0
     report = judge(choose(args.fix, loaded), arches=arches, eras=eras,
-                   use_cache=not args.no_cache, progress=_progress())
+                   use_cache=not args.no_cache, progress=stderr_progress("fixes", "checks"))
     if args.json:
         print_json(report.to_json())
     else:

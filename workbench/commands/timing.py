@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.defaults import DEFAULT_ERA, DEFAULT_USERSPACE
 from workbench.cli import bounded_int
+from workbench.output import stderr_progress
 
 
 def add_parser(subparsers: Any) -> None:
@@ -98,12 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from workbench.timing import run_timing
 
     request = request_from(args)
-    progress = None
-    if not args.json and request.runs and sys.stderr.isatty():
-        def progress(done: int, total: int) -> None:
-            sys.stderr.write(f"\rtiming: {done}/{total} order×path done")
-            if done == total:
-                sys.stderr.write("\n")
+    progress = stderr_progress("timing", "order×path runs") if request.runs else None
     report = run_timing(request, progress=progress)
     if args.json:
         from workbench.output import json_text
@@ -116,27 +112,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render_report(report: Any) -> str:
-    """The text form: assumptions, then per run its summary, timeline, violation, log."""
-    from sim.render import verdict_text, why_text
-    from sim.timing import render
-
+    """The text form: the assumptions, then each run in words."""
     lines = ["assumptions:"] + [f"  {a}" for a in report.assumptions()]
     for timed in report.runs:
-        r = timed.result
-        lines += ["", *render.summary(r)]
-        rows = render.timeline(r.phases, horizon=r.last_event_us)
-        lines += ["  phases:"] + ["    " + row for row in rows]
-        lines += render.violation(r)
-        log = r.log_lines()
-        if log:
-            lines.append(f"  kernel log ({len(log)} line(s)):")
-            lines += [f"    {line}" for line in log[:12]]
-            if len(log) > 12:
-                lines.append(f"    … {len(log) - 12} more (--json has all)")
-        if timed.montecarlo is not None:
-            lines += render.montecarlo_table(timed.montecarlo)
-        if timed.layer1 is not None:
-            lines.append(f"  model checker with reset outcomes {{{', '.join(timed.classes)}}}:")
-            for claim in timed.layer1.claims:
-                lines.append(f"    {claim.id:<13} {verdict_text(claim):<8} {why_text(claim)}")
+        lines += ["", *timed.text_lines()]
     return "\n".join(lines)

@@ -112,26 +112,8 @@ class TimingPanel(Vertical):
 
 
 def run_text(run: TimingRun) -> Text:
-    """One order's run as styled text."""
-    from sim.render import verdict_text, why_text
-    from sim.timing import render
-
-    r = run.result
-    lines = [f"── {r.order} ──", *render.summary(r), "phases:"]
-    rows = render.timeline(r.phases, width=18, name_width=34, span_width=17,
-                           horizon=r.last_event_us)
-    lines += ["  " + row for row in rows]
-    lines += render.violation(r)
-    log = r.log_lines()
-    if log:
-        lines.append(f"kernel log ({len(log)} line(s)):")
-        lines += ["  " + line for line in log[:8]]
-    if run.montecarlo is not None:
-        lines += render.montecarlo_table(run.montecarlo)
-    if run.layer1 is not None:
-        lines.append(f"model checker, reset outcomes {{{', '.join(run.classes)}}}:")
-        for claim in run.layer1.claims:
-            lines.append(f"  {claim.id:<12} {verdict_text(claim):<8} {why_text(claim)}")
+    """One order's run as styled text (the ``timing`` command's words)."""
+    lines = [f"── {run.result.order} ──", *run.text_lines(narrow=True)]
     text = Text()
     for index, line in enumerate(lines):
         style = next((style for word, style in _LINE_STYLES if word in line), "")
